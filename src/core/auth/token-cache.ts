@@ -1,0 +1,40 @@
+import type { Clock } from "../clock.js";
+
+export interface Token {
+  accessToken: string;
+  /** Epoch ms; undefined means it never expires. */
+  expiresAt?: number | undefined;
+}
+
+/**
+ * Caches a token, refreshes it `earlyMs` before it expires, and makes concurrent callers share
+ * one refresh instead of each asking the token endpoint.
+ */
+export class TokenCache {
+  private token: Token | undefined;
+  private inflight: Promise<Token> | undefined;
+
+  constructor(
+    private readonly fetchToken: (signal?: AbortSignal) => Promise<Token>,
+    private readonly clock: Clock,
+    private readonly earlyMs = 40_000,
+  ) {}
+
+  async get(signal?: AbortSignal): Promise<string> {
+    const t = this.token;
+    if (t && (t.expiresAt === undefined || t.expiresAt - this.earlyMs > this.clock.now()))
+      return t.accessToken;
+    this.inflight ??= this.fetchToken(signal).then(
+      (fresh) => {
+        this.token = fresh;
+        this.inflight = undefined;
+        return fresh;
+      },
+      (err) => {
+        this.inflight = undefined;
+        throw err;
+      },
+    );
+    return (await this.inflight).accessToken;
+  }
+}

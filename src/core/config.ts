@@ -1,0 +1,246 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Clock } from "./clock.js";
+import { ConfigError } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+/** What a user-supplied token provider returns: a bare token, or one with its expiry. */
+export type ProvidedToken = string | { token: string; expiresAt?: Date | number };
+export type TokenProvider = (signal?: AbortSignal) => Promise<ProvidedToken>;
+
+export interface DatabricksOptions {
+  /** Workspace URL, e.g. `https://adb-123.4.azuredatabricks.net`. Env: `DATABRICKS_HOST`. */
+  host?: string;
+  /** Personal access token. Env: `DATABRICKS_TOKEN`. */
+  token?: string;
+  /** OAuth machine-to-machine client (service principal application id). Env: `DATABRICKS_CLIENT_ID`. */
+  clientId?: string;
+  /** OAuth machine-to-machine secret. Env: `DATABRICKS_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /** Your own source of bearer tokens, called whenever a token is needed (cache inside it if useful). */
+  tokenProvider?: TokenProvider;
+  /** Forces one credential kind: `pat`, `oauth-m2m` or `custom`. Env: `DATABRICKS_AUTH_TYPE`. */
+  authType?: string;
+  /** Profile in the config file. Env: `DATABRICKS_CONFIG_PROFILE`. */
+  profile?: string;
+  /** Config file path; default `~/.databrickscfg`. Env: `DATABRICKS_CONFIG_FILE`. */
+  configFile?: string;
+  /** Sent as `X-Databricks-Workspace-Id` when set (unified hosts). Env: `DATABRICKS_WORKSPACE_ID`. */
+  workspaceId?: string;
+  /** OAuth scopes for machine-to-machine auth; default `all-apis`. */
+  scopes?: string[];
+
+  /** Per-attempt timeout of control-plane calls in ms (default 60 000). */
+  timeout?: number;
+  /** Per-attempt timeout of model queries in ms (default 300 000). */
+  queryTimeout?: number;
+  /** Budget for one call, retries included, in ms (default 300 000). */
+  deadline?: number;
+  /** Retries per call (default 6). */
+  maxRetries?: number;
+  /** Extra CA certificates (PEM) trusted in addition to the system ones. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Allow plain `http://` to hosts other than loopback. Off by default: tokens would travel in clear text. */
+  allowInsecureHttp?: boolean;
+  /** Appended to the User-Agent as `<name>/<version>`. */
+  product?: { name: string; version: string };
+  logger?: Logger;
+  /** Time source for retries and waits (tests inject a fake one). */
+  clock?: Clock;
+  /** Environment to read instead of `process.env` (tests). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface ResolvedConfig {
+  host: string;
+  token?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  tokenProvider?: TokenProvider | undefined;
+  authType: string;
+  profile?: string | undefined;
+  configFile: string;
+  workspaceId?: string | undefined;
+  scopes: string[];
+  allowInsecureHttp: boolean;
+  /** Where each value came from, for error messages. Never holds the values themselves. */
+  sources: Record<string, string>;
+}
+
+type Attr =
+  | "host"
+  | "token"
+  | "clientId"
+  | "clientSecret"
+  | "authType"
+  | "profile"
+  | "configFile"
+  | "workspaceId";
+
+const ENV: Record<Attr, string> = {
+  host: "DATABRICKS_HOST",
+  token: "DATABRICKS_TOKEN",
+  clientId: "DATABRICKS_CLIENT_ID",
+  clientSecret: "DATABRICKS_CLIENT_SECRET",
+  authType: "DATABRICKS_AUTH_TYPE",
+  profile: "DATABRICKS_CONFIG_PROFILE",
+  configFile: "DATABRICKS_CONFIG_FILE",
+  workspaceId: "DATABRICKS_WORKSPACE_ID",
+};
+
+const FILE_KEYS: Record<string, Attr> = {
+  host: "host",
+  token: "token",
+  client_id: "clientId",
+  client_secret: "clientSecret",
+  auth_type: "authType",
+  workspace_id: "workspaceId",
+};
+
+/** Parses the INI format of `~/.databrickscfg`. */
+export function parseConfigFile(text: string): Map<string, Record<string, string>> {
+  const sections = new Map<string, Record<string, string>>();
+  let current: Record<string, string> | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header?.[1]) {
+      current = {};
+      sections.set(header[1].trim(), current);
+      continue;
+    }
+    const eq = line.indexOf("=");
+    if (eq > 0 && current) current[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return sections;
+}
+
+/** Host normalisation as the official SDKs do it: add https://, drop `:443` and trailing slashes. */
+export function normalizeHost(host: string): string {
+  let h = host.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) h = `https://${h}`;
+  const url = new URL(h);
+  if (url.protocol === "https:" && url.port === "443") url.port = "";
+  let s = url.toString();
+  while (s.endsWith("/")) s = s.slice(0, -1);
+  return s;
+}
+
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const values: Partial<Record<Attr, string>> = {};
+  const sources: Record<string, string> = {};
+  const set = (attr: Attr, value: string | undefined, source: string) => {
+    if (value === undefined || value === "" || values[attr] !== undefined) return;
+    values[attr] = value;
+    sources[attr] = source;
+  };
+
+  for (const attr of Object.keys(ENV) as Attr[]) set(attr, options[attr] as string | undefined, "options");
+  for (const attr of Object.keys(ENV) as Attr[]) set(attr, env[ENV[attr]], `env ${ENV[attr]}`);
+
+  const configFile = values.configFile ?? join(options.env?.HOME ?? homedir(), ".databrickscfg");
+  const anyAuth = values.token || values.clientId || values.clientSecret || options.tokenProvider;
+  // As in the official SDKs: the file is read when a profile is named, or when nothing was given
+  // explicitly; profile values never overwrite values already set.
+  if (values.profile || !(anyAuth || values.host)) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(configFile, "utf8");
+    } catch {
+      if (values.profile) {
+        throw new ConfigError(
+          `Profile "${values.profile}" (from ${sources.profile}) was requested but the config file ${configFile} cannot be read. ` +
+            "Create the file or set DATABRICKS_CONFIG_FILE to the right path.",
+        );
+      }
+    }
+    if (text !== undefined) {
+      const sections = parseConfigFile(text);
+      const name = values.profile ?? sections.get("__settings__")?.default_profile ?? "DEFAULT";
+      const profile = sections.get(name);
+      if (!profile && values.profile) {
+        const known = [...sections.keys()].filter((s) => s !== "__settings__");
+        throw new ConfigError(
+          `Profile "${name}" (from ${sources.profile}) is not in ${configFile}. ` +
+            `Profiles found: ${known.length ? known.join(", ") : "none"}. Fix the name or add the profile.`,
+        );
+      }
+      if (profile) {
+        for (const [key, attr] of Object.entries(FILE_KEYS))
+          set(attr, profile[key], `profile ${name} in ${configFile}`);
+        values.profile ??= name;
+      }
+    }
+  }
+
+  if (!values.host) {
+    throw new ConfigError(
+      "No Databricks host configured. Pass { host } to new Databricks(), set DATABRICKS_HOST, " +
+        `or add host = https://<workspace> to a profile in ${configFile}.`,
+    );
+  }
+  let host: string;
+  try {
+    host = normalizeHost(values.host);
+  } catch {
+    throw new ConfigError(
+      `The host (from ${sources.host}) is not a valid URL. Use e.g. https://my-workspace.cloud.databricks.com.`,
+    );
+  }
+  const url = new URL(host);
+  if (url.protocol === "http:" && !isLoopback(url.hostname) && !options.allowInsecureHttp) {
+    throw new ConfigError(
+      `The host ${host} (from ${sources.host}) uses plain http://, which would send credentials in clear text. ` +
+        "Use https://, or pass { allowInsecureHttp: true } for a trusted local network.",
+    );
+  }
+
+  const kinds: string[] = [];
+  if (values.token) kinds.push(`pat (token from ${sources.token})`);
+  if (values.clientId || values.clientSecret)
+    kinds.push(
+      `oauth-m2m (client id from ${sources.clientId ?? "nowhere"}, secret from ${sources.clientSecret ?? "nowhere"})`,
+    );
+  if (options.tokenProvider) kinds.push("custom (tokenProvider from options)");
+
+  let authType = values.authType;
+  if (!authType) {
+    if (kinds.length === 0) {
+      throw new ConfigError(
+        `No credentials configured for ${host}. Set DATABRICKS_TOKEN (personal access token), ` +
+          "or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth service principal), " +
+          `or pass { token } / { tokenProvider }, or add them to a profile in ${configFile}.`,
+      );
+    }
+    if (kinds.length > 1) {
+      throw new ConfigError(
+        `More than one kind of credentials configured: ${kinds.join("; ")}. ` +
+          "Remove all but one, or choose one with authType / DATABRICKS_AUTH_TYPE.",
+      );
+    }
+    authType = values.token ? "pat" : options.tokenProvider ? "custom" : "oauth-m2m";
+  }
+
+  return {
+    host,
+    token: values.token,
+    clientId: values.clientId,
+    clientSecret: values.clientSecret,
+    tokenProvider: options.tokenProvider,
+    authType,
+    profile: values.profile,
+    configFile,
+    workspaceId: values.workspaceId,
+    scopes: options.scopes ?? ["all-apis"],
+    allowInsecureHttp: options.allowInsecureHttp ?? false,
+    sources,
+  };
+}

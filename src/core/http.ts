@@ -1,0 +1,386 @@
+import http from "node:http";
+import https from "node:https";
+import type { Readable } from "node:stream";
+import { rootCertificates } from "node:tls";
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import pRetry from "p-retry";
+import type { Credentials } from "./auth/types.js";
+import { abortReason, type Clock } from "./clock.js";
+import { isLoopback } from "./config.js";
+import { errorFromResponse } from "./error-mapping.js";
+import { AbortError, BrickmlError, ConnectionError, TimeoutError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import { parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
+
+/** Options every call accepts, as its last argument. */
+export interface RequestOptions {
+  /** Per-attempt timeout in ms. */
+  timeout?: number;
+  /** Budget for the whole call, retries included: ms from now, or a point in time. */
+  deadline?: number | Date;
+  signal?: AbortSignal;
+  /** Retries for this call; 0 disables retrying. */
+  maxRetries?: number;
+  /** Extra headers for this call. */
+  headers?: Record<string, string>;
+}
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Path with parameters already encoded (build it with `encodePath`). */
+  path: string;
+  query?: Record<string, unknown> | undefined;
+  /** JSON body. */
+  body?: unknown;
+  /** Raw body; pass a factory for streams so a retry can send the body again. */
+  data?: Buffer | string | (() => Readable);
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Repeating the request cannot apply it twice (PUT/DELETE/GET are by default). */
+  idempotent?: boolean;
+  responseType?: "json" | "text" | "stream" | "arraybuffer";
+  /** Which default per-attempt timeout applies: control-plane calls or model queries. */
+  kind?: "control" | "query";
+  /** Send without credentials (e.g. presigned URLs); `path` may then be an absolute URL. */
+  anonymous?: boolean;
+}
+
+export interface ApiResponse<T> {
+  data: T;
+  status: number;
+  headers: Record<string, string>;
+  requestId: string | undefined;
+}
+
+/** One finished attempt, for observers (metrics, soak reports). Holds no header or body. */
+export interface RequestEvent {
+  method: string;
+  path: string;
+  attempt: number;
+  status?: number | undefined;
+  durationMs: number;
+  requestId?: string | undefined;
+  error?: string | undefined;
+  /** Set when the attempt failed and will be retried after this many ms. */
+  retryInMs?: number | undefined;
+  retryReason?: string | undefined;
+}
+
+export interface TransportSettings {
+  host: string;
+  credentials: Credentials;
+  userAgent: string;
+  timeoutMs: number;
+  queryTimeoutMs: number;
+  deadlineMs: number;
+  retry: RetryPolicy;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  workspaceId?: string | undefined;
+  onRequest?: ((event: RequestEvent) => void) | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+const REQUEST_ID = Symbol.for("brickml.requestId");
+
+/** The request id of the response a result came from, when the server sent one. */
+export function requestIdOf(result: unknown): string | undefined {
+  return result && typeof result === "object" ? (result as Record<symbol, string>)[REQUEST_ID] : undefined;
+}
+
+/** Builds a path from a template, encoding each parameter so it cannot leave its segment. */
+export function encodePath(
+  strings: TemplateStringsArray,
+  ...params: Array<string | number | bigint>
+): string {
+  let out = strings[0] ?? "";
+  params.forEach((p, i) => {
+    const s = String(p);
+    if (s === "" || s === "." || s === "..") {
+      throw new BrickmlError(`Path parameter ${JSON.stringify(s)} would change the request path`);
+    }
+    out += encodeURIComponent(s) + (strings[i + 1] ?? "");
+  });
+  return out;
+}
+
+/** Encodes an absolute file path segment by segment (Files and Workspace file paths keep their slashes). */
+export function encodeFilePath(path: string): string {
+  return path
+    .split("/")
+    .map((seg) => encodeURIComponent(seg))
+    .join("/");
+}
+
+/** Query encoding of the official SDKs: booleans as true/false, nested objects dotted, arrays repeated. */
+export function encodeQuery(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  const add = (key: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) for (const v of value) add(key, v);
+    else if (typeof value === "object") for (const [k, v] of Object.entries(value)) add(`${key}.${k}`, v);
+    else params.append(key, String(value));
+  };
+  for (const [k, v] of Object.entries(query)) add(k, v);
+  return params.toString();
+}
+
+/** Shared connection pools: one per client tree, reused by `withOptions` copies. */
+export function createAxios(ca?: string | Buffer | Array<string | Buffer>): AxiosInstance {
+  const extra = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
+  return axios.create({
+    httpAgent: new http.Agent({ keepAlive: true }),
+    httpsAgent: new https.Agent({
+      keepAlive: true,
+      rejectUnauthorized: true,
+      ...(extra.length ? { ca: [...rootCertificates, ...extra.map(String)] } : {}),
+    }),
+    validateStatus: () => true,
+    maxRedirects: 5,
+    maxBodyLength: Number.POSITIVE_INFINITY,
+    maxContentLength: Number.POSITIVE_INFINITY,
+    transformResponse: [(d: unknown) => d],
+    // Plain axios would read proxy variables; keep-alive pools and TLS rules stay ours.
+    proxy: false,
+  });
+}
+
+export class Transport {
+  constructor(
+    readonly axios: AxiosInstance,
+    readonly settings: TransportSettings,
+  ) {}
+
+  with(overrides: Partial<TransportSettings>): Transport {
+    return new Transport(this.axios, { ...this.settings, ...overrides });
+  }
+
+  async request<T = unknown>(spec: RequestSpec, options: RequestOptions = {}): Promise<T> {
+    const res = await this.send<T>(spec, options);
+    const data = res.data;
+    if (res.requestId && data && typeof data === "object" && !Object.isFrozen(data)) {
+      Object.defineProperty(data, REQUEST_ID, { value: res.requestId, enumerable: false });
+    }
+    return data;
+  }
+
+  async send<T = unknown>(spec: RequestSpec, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const { clock, logger, retry } = this.settings;
+    const start = clock.now();
+    const deadline =
+      options.deadline instanceof Date
+        ? options.deadline.getTime()
+        : start + (options.deadline ?? this.settings.deadlineMs);
+    const signal = options.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    const safe =
+      spec.idempotent ??
+      (["GET", "HEAD", "PUT", "DELETE"].includes(spec.method) ||
+        (typeof spec.body === "object" && spec.body !== null && "idempotency_token" in spec.body));
+    const maxRetries = options.maxRetries ?? retry.maxRetries;
+
+    const run = async (attempt: number) => this.attempt<T>(spec, options, attempt, deadline);
+    try {
+      return await pRetry(run, {
+        retries: maxRetries,
+        minTimeout: 0,
+        maxTimeout: 0,
+        factor: 1,
+        shouldRetry: () => true,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (signal?.aborted) throw abortReason(signal);
+          if (error instanceof AbortError) throw error;
+          const decision = shouldRetry(error, safe);
+          if (!decision.retry || retriesLeft <= 0) throw error;
+          const delay = retryDelay(error, attemptNumber, retry, this.settings.random);
+          if (clock.now() + delay >= deadline) throw error;
+          logger.info(`retrying ${spec.method} ${spec.path} in ${delay} ms (${decision.reason})`, {
+            attempt: attemptNumber,
+          });
+          this.settings.onRequest?.({
+            method: spec.method,
+            path: spec.path,
+            attempt: attemptNumber,
+            durationMs: 0,
+            error: error.message,
+            retryInMs: delay,
+            retryReason: decision.reason,
+          });
+          await clock.sleep(delay, signal);
+        },
+      });
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw error;
+    }
+  }
+
+  private async attempt<T>(
+    spec: RequestSpec,
+    options: RequestOptions,
+    attempt: number,
+    deadline: number,
+  ): Promise<ApiResponse<T>> {
+    const s = this.settings;
+    const remaining = deadline - s.clock.now();
+    if (remaining <= 0) {
+      throw new TimeoutError(
+        `${spec.method} ${spec.path}: the call's deadline passed before attempt ${attempt}`,
+      );
+    }
+    const perAttempt = options.timeout ?? (spec.kind === "query" ? s.queryTimeoutMs : s.timeoutMs);
+    const timeoutMs = Math.min(perAttempt, remaining);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutError("attempt timed out")), timeoutMs);
+    const onAbort = () => controller.abort(abortReason(options.signal!));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+
+    const headers: Record<string, string> = {
+      "User-Agent": s.userAgent,
+      ...(s.workspaceId ? { "X-Databricks-Workspace-Id": s.workspaceId } : {}),
+      ...(attempt > 1 ? { "X-Brickml-Retry-Count": String(attempt - 1) } : {}),
+      ...s.headers,
+      ...spec.headers,
+      ...options.headers,
+    };
+    let data: unknown;
+    if (spec.data !== undefined) {
+      data = typeof spec.data === "function" ? spec.data() : spec.data;
+      headers["Content-Type"] = spec.contentType ?? "application/octet-stream";
+    } else if (spec.body !== undefined) {
+      data = JSON.stringify(spec.body);
+      headers["Content-Type"] = "application/json";
+    }
+    if (spec.responseType === undefined || spec.responseType === "json")
+      headers.Accept ??= "application/json";
+
+    const url = /^https?:\/\//.test(spec.path) ? spec.path : `${s.host}${spec.path}`;
+    const qs = spec.query ? encodeQuery(spec.query) : "";
+    const fullUrl = qs ? `${url}${url.includes("?") ? "&" : "?"}${qs}` : url;
+    const started = s.clock.now();
+    const origin = new URL(fullUrl);
+    let res: AxiosResponse;
+    try {
+      if (!spec.anonymous) Object.assign(headers, await s.credentials.headers(controller.signal));
+      res = await this.axios.request({
+        method: spec.method,
+        url: fullUrl,
+        data,
+        headers,
+        signal: controller.signal,
+        responseType:
+          spec.responseType === "stream"
+            ? "stream"
+            : spec.responseType === "arraybuffer"
+              ? "arraybuffer"
+              : "text",
+        beforeRedirect: (redirect: Record<string, any>) => guardRedirect(origin, redirect),
+      });
+    } catch (cause) {
+      const reason = controller.signal.reason;
+      const err =
+        reason instanceof TimeoutError
+          ? new TimeoutError(
+              `${spec.method} ${spec.path}: no answer within ${timeoutMs} ms (attempt ${attempt})`,
+            )
+          : reason instanceof Error && controller.signal.aborted
+            ? reason
+            : cause instanceof BrickmlError
+              ? cause
+              : new ConnectionError(
+                  `${spec.method} ${spec.path}: ${(cause as Error)?.message ?? "connection failed"}`,
+                  spec.method,
+                  spec.path,
+                  { cause: { code: (cause as { code?: string })?.code } },
+                );
+      this.emit(spec, attempt, started, undefined, undefined, err);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+
+    const resHeaders = flattenHeaders(res.headers);
+    const requestId = resHeaders["x-request-id"] ?? resHeaders["x-databricks-request-id"];
+    if (res.status >= 300) {
+      const body = spec.responseType === "stream" ? await readText(res.data as Readable) : res.data;
+      const err = errorFromResponse({
+        status: res.status,
+        statusText: res.statusText,
+        body,
+        requestId,
+        method: spec.method,
+        path: spec.path,
+        retryAfterMs: parseRetryAfter(resHeaders, Date.now()),
+      });
+      this.emit(spec, attempt, started, res.status, requestId, err);
+      throw err;
+    }
+    this.emit(spec, attempt, started, res.status, requestId);
+    let parsed: unknown = res.data;
+    if (spec.responseType === undefined || spec.responseType === "json") parsed = parseJson(res.data);
+    return { data: parsed as T, status: res.status, headers: resHeaders, requestId };
+  }
+
+  private emit(
+    spec: RequestSpec,
+    attempt: number,
+    started: number,
+    status: number | undefined,
+    requestId: string | undefined,
+    error?: Error,
+  ) {
+    const durationMs = this.settings.clock.now() - started;
+    const fields = { method: spec.method, path: spec.path, status, attempt, durationMs, requestId };
+    if (error) this.settings.logger.debug(`${spec.method} ${spec.path} failed: ${error.message}`, fields);
+    else this.settings.logger.debug(`${spec.method} ${spec.path} ${status}`, fields);
+    this.settings.onRequest?.({ ...fields, error: error?.message });
+  }
+}
+
+/** Never forwards credentials to another host, and never follows a downgrade to plain http. */
+function guardRedirect(origin: URL, redirect: Record<string, any>): void {
+  const sameHost = redirect.hostname === origin.hostname && String(redirect.port ?? "") === origin.port;
+  const protocol = String(redirect.protocol ?? "");
+  if (protocol === "http:" && origin.protocol === "https:" && !isLoopback(String(redirect.hostname))) {
+    throw new BrickmlError(`Refusing a redirect from https to plain http (${redirect.hostname})`);
+  }
+  if (!sameHost && redirect.headers) {
+    for (const key of Object.keys(redirect.headers)) {
+      if (/^(authorization|cookie|x-databricks-)/i.test(key)) delete redirect.headers[key];
+    }
+  }
+}
+
+function flattenHeaders(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const src = headers && typeof (headers as any).toJSON === "function" ? (headers as any).toJSON() : headers;
+  for (const [k, v] of Object.entries((src ?? {}) as Record<string, unknown>)) {
+    if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
+  }
+  return out;
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== "string") return text;
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function readText(stream: Readable, limit = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    if (size < limit) chunks.push(buf);
+    size += buf.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,25 @@
+import type { Clock } from "./clock.js";
+import type { RequestOptions, RequestSpec, Transport } from "./http.js";
+import { type Waiter, type WaitOptions, waitFor } from "./wait.js";
+
+/** What every service client gets from the Databricks client. */
+export interface ServiceContext {
+  transport: Transport;
+  clock: Clock;
+  random: () => number;
+  /** Normalised workspace URL, for UI links. */
+  host: string;
+}
+
+/** Base of the `api/` service classes: one HTTP path and one waiter for all of them. */
+export abstract class Service {
+  constructor(protected readonly ctx: ServiceContext) {}
+
+  protected request<T>(spec: RequestSpec, options?: RequestOptions): Promise<T> {
+    return this.ctx.transport.request<T>(spec, options);
+  }
+
+  protected wait<S, R>(waiter: Waiter<S, R>, options: WaitOptions<S>, defaultTimeoutMs: number): Promise<R> {
+    return waitFor(waiter, options, { clock: this.ctx.clock, random: this.ctx.random, defaultTimeoutMs });
+  }
+}

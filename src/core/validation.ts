@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { type FieldIssue, ValidationError } from "./errors.js";
+
+/** Validates `value` against `schema`; throws a ValidationError naming each bad field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationError(what, issuesOf(result.error));
+}
+
+export function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+/**
+ * Responses are parsed leniently: a newer server may add fields or enum values, and that must
+ * never break an older client. On mismatch the raw body is returned unchanged.
+ */
+export function parseLenient<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  return (result.success ? result.data : value) as z.output<S>;
+}
+
+/** A string enum that also accepts values this client does not know yet. */
+export function openEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.union([z.enum(values), z.string()]) as unknown as z.ZodType<T[number] | (string & {})>;
+}
+
+/** A non-empty string that cannot escape its URL path segment. */
+export const pathSegment = z
+  .string()
+  .min(1, "must not be empty")
+  .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");

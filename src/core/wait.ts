@@ -1,0 +1,118 @@
+import { abortReason, type Clock, systemClock } from "./clock.js";
+import { ValidationError, WaitTimeoutError } from "./errors.js";
+import { shouldRetry } from "./retry.js";
+
+/** Reported to `onProgress` whenever the observed state changes. */
+export interface ProgressEvent<S = unknown> {
+  /** Short label of the new state, e.g. `RUNNING` or `NOT_READY/IN_PROGRESS`. */
+  state: string;
+  previousState: string | undefined;
+  elapsedMs: number;
+  polls: number;
+  /** The resource as last read. */
+  resource: S;
+  /** A human-readable line, e.g. a state message from the server. */
+  message?: string | undefined;
+  /** Where to look at the resource in the workspace UI, when known. */
+  url?: string | undefined;
+}
+
+export interface WaitOptions<S = unknown> {
+  /** Give up after this many ms (each operation has a finite default). */
+  timeout?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent<S>) => void;
+  /** First delay between polls (default 250 ms); grows 1.5× per poll up to `maxDelayMs`. */
+  minDelayMs?: number;
+  /** Longest delay between polls (default 10 000 ms). */
+  maxDelayMs?: number;
+}
+
+export type Outcome<R> = { done: R } | { failed: Error } | undefined;
+
+/** What to wait for: how to read the resource, name its state, and recognise the end. */
+export interface Waiter<S, R> {
+  /** For messages: e.g. `cluster 0123-abc to be RUNNING`. */
+  what: string;
+  poll(signal?: AbortSignal): Promise<S>;
+  state(resource: S): string;
+  /** `{ done }` on success, `{ failed }` on a terminal failure, undefined while pending. */
+  outcome(resource: S): Outcome<R> | Promise<Outcome<R>>;
+  message?(resource: S): string | undefined;
+  url?(resource: S): string | undefined;
+}
+
+export interface WaitContext {
+  clock?: Clock;
+  random?: () => number;
+  defaultTimeoutMs: number;
+}
+
+/** The one polling primitive: jittered growing delays, a finite deadline, abort, progress, fail-fast. */
+export async function waitFor<S, R>(
+  waiter: Waiter<S, R>,
+  options: WaitOptions<S>,
+  ctx: WaitContext,
+): Promise<R> {
+  const clock = ctx.clock ?? systemClock;
+  const random = ctx.random ?? Math.random;
+  const timeout = options.timeout ?? ctx.defaultTimeoutMs;
+  if (!(timeout > 0) || !Number.isFinite(timeout)) {
+    throw new ValidationError("wait options", [
+      { path: "timeout", message: "must be a finite number of ms above 0" },
+    ]);
+  }
+  const minDelay = options.minDelayMs ?? 250;
+  const maxDelay = Math.max(minDelay, options.maxDelayMs ?? 10_000);
+  const start = clock.now();
+  const deadline = start + timeout;
+  let polls = 0;
+  let last: S | undefined;
+  let lastState: string | undefined;
+  let delay = minDelay;
+
+  for (;;) {
+    if (options.signal?.aborted) throw abortReason(options.signal);
+    let resource: S | undefined;
+    try {
+      resource = await waiter.poll(options.signal);
+    } catch (error) {
+      // Transient errors (already retried by the transport) do not end a wait; permanent ones do.
+      if (options.signal?.aborted || !shouldRetry(error, true).retry) throw error;
+    }
+    if (resource !== undefined) {
+      polls++;
+      last = resource;
+      const state = waiter.state(resource);
+      if (state !== lastState) {
+        options.onProgress?.({
+          state,
+          previousState: lastState,
+          elapsedMs: clock.now() - start,
+          polls,
+          resource,
+          message: waiter.message?.(resource),
+          url: waiter.url?.(resource),
+        });
+        lastState = state;
+      }
+      const outcome = await waiter.outcome(resource);
+      if (outcome && "done" in outcome) return outcome.done;
+      if (outcome && "failed" in outcome) throw outcome.failed;
+    }
+    const now = clock.now();
+    if (now >= deadline) {
+      throw new WaitTimeoutError(
+        `Timed out after ${Math.round((now - start) / 1000)} s waiting for ${waiter.what}; last state: ${lastState ?? "unknown"}. ` +
+          "Pass a longer { timeout } to keep waiting.",
+        last,
+        polls,
+        now - start,
+      );
+    }
+    // Jitter between 50 % and 100 % of the delay; one last poll right at the deadline.
+    const sleep = Math.min(delay * (0.5 + random() * 0.5), deadline - now);
+    await clock.sleep(sleep, options.signal);
+    delay = Math.min(maxDelay, delay * 1.5);
+  }
+}

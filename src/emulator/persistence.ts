@@ -1,0 +1,38 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+
+export interface Snapshot {
+  version: 1;
+  clock: number;
+  nextId: number;
+  services: Record<string, unknown>;
+}
+
+/** Reads a snapshot; undefined when the file does not exist yet. */
+export function loadSnapshot(file: string): Snapshot | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  const snap = JSON.parse(text) as Snapshot;
+  if (snap.version !== 1) throw new Error(`${file}: unknown emulator data format version ${snap.version}`);
+  return snap;
+}
+
+/**
+ * Writes the snapshot to a temporary file, flushes it, and renames it over the old one: a crash
+ * mid-write leaves either the old or the new state, never a torn file.
+ */
+export function saveSnapshot(file: string, snap: Snapshot): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, JSON.stringify(snap));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}

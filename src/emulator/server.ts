@@ -1,0 +1,286 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Readable } from "node:stream";
+import { EmulatorClock } from "./clock.js";
+import { ApiFault } from "./errors.js";
+import { FaultInjector, type FaultSpec, seededRandom } from "./faults.js";
+import { loadSnapshot, saveSnapshot } from "./persistence.js";
+import { type EmuResponse, Router } from "./router.js";
+import { SERVICES } from "./services/index.js";
+import type { EmulatorContext, EmulatorService } from "./types.js";
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  hostname?: string;
+  /** Bearer token clients must send (default: a random one, returned as `token`). */
+  token?: string;
+  /** Emulator time runs this many times faster than wall time (default 600: a 5-minute cluster start takes 0.5 s). */
+  timeScale?: number;
+  /** Time moves only when the test calls `clock.advance(ms)`. */
+  manualClock?: boolean;
+  /** Faults to inject from the start. */
+  faults?: FaultSpec;
+  /** Keep state in this JSON file, across restarts. */
+  dataFile?: string;
+  /** Seed of ids and other random choices. */
+  seed?: number;
+  /** OAuth machine-to-machine credentials the emulator accepts at `/oidc/v1/token`. */
+  oauthClients?: Record<string, string>;
+}
+
+export interface Emulator {
+  /** Base URL to use as the Databricks host, e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  token: string;
+  clock: EmulatorClock;
+  faults: FaultInjector;
+  /** The workspace state and service functions, for tests and scripted behaviour. */
+  context: EmulatorContext;
+  /** Requests served so far. */
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+const PUBLIC_PATHS = new Set(["/oidc/v1/token", "/oidc/.well-known/oauth-authorization-server"]);
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const token = options.token ?? `dapi-emulator-${randomBytes(12).toString("hex")}`;
+  const timeScale = options.timeScale ?? 600;
+  if (!(timeScale > 0)) throw new RangeError(`timeScale must be above 0, got ${timeScale}`);
+  const snapshot = options.dataFile ? loadSnapshot(options.dataFile) : undefined;
+  const clock = new EmulatorClock(timeScale, options.manualClock ?? false, snapshot?.clock);
+  const faults = new FaultInjector(options.faults);
+  const random = seededRandom(options.seed ?? 42);
+  const services = new Map<string, EmulatorService<any, any>>(SERVICES.map((s) => [s.name, s]));
+  const states: Record<string, unknown> = {};
+  for (const s of SERVICES) states[s.name] = snapshot?.services[s.name] ?? s.init();
+  let nextId = snapshot?.nextId ?? 1;
+  const issuedTokens = new Map<string, number>();
+  let requests = 0;
+
+  const router = new Router();
+  const ctx: EmulatorContext = {
+    clock,
+    state: <S>(name: string) => states[name] as S,
+    service: <T>(name: string) => exported.get(name) as T | undefined,
+    nextId: () => nextId++,
+    random,
+    url: "",
+  };
+  for (const s of SERVICES) s.routes(router);
+  const exported = new Map<string, unknown>();
+  for (const s of SERVICES) if (s.exports) exported.set(s.name, s.exports(ctx));
+  const tick = () => {
+    for (const s of services.values()) s.tick?.(ctx);
+  };
+  clock.onAdvance(tick);
+  const persist = () => {
+    if (options.dataFile) {
+      saveSnapshot(options.dataFile, { version: 1, clock: clock.now(), nextId, services: states });
+    }
+  };
+
+  oauthRoutes(router, options.oauthClients ?? {}, issuedTokens, clock);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    requests++;
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const method = req.method ?? "GET";
+    const requestId = `emu-${randomBytes(8).toString("hex")}`;
+    res.setHeader("x-request-id", requestId);
+    if (
+      !PUBLIC_PATHS.has(url.pathname) &&
+      !authorized(req.headers.authorization, token, issuedTokens, clock)
+    ) {
+      await drain(req);
+      return send(res, 401, {
+        error_code: "UNAUTHENTICATED",
+        message: "the request does not have valid authentication (AuthN) credentials for the operation",
+      });
+    }
+    const { route, params } = router.match(method, url.pathname);
+    if (!route) {
+      await drain(req);
+      return send(res, 404, {
+        error_code: "ENDPOINT_NOT_FOUND",
+        message: `No API found for '${method} ${url.pathname}'`,
+      });
+    }
+    const fault = faults.draw(method, url.pathname);
+    if (fault === "reset-before") return void req.socket.destroy();
+    if (fault === "429" || fault === "500" || fault === "503") {
+      await drain(req);
+      const bodies = {
+        "429": {
+          error_code: "REQUEST_LIMIT_EXCEEDED",
+          message: "Too many requests; the emulator is injecting rate limits.",
+        },
+        "500": { error_code: "INTERNAL_ERROR", message: "Injected internal error." },
+        "503": {
+          error_code: "TEMPORARILY_UNAVAILABLE",
+          message: "The service is temporarily unavailable (injected).",
+        },
+      };
+      if (fault === "429") res.setHeader("Retry-After", String(faults.retryAfterSeconds));
+      return send(res, Number(fault), bodies[fault]);
+    }
+    if (fault === "delay") await new Promise((r) => setTimeout(r, faults.delayMs));
+
+    const raw = route.stream ? Buffer.alloc(0) : await readBody(req);
+    let body: unknown;
+    if (raw.length && /json|^$/.test(String(req.headers["content-type"] ?? ""))) {
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch {
+        return send(res, 400, {
+          error_code: "MALFORMED_REQUEST",
+          message: "Invalid JSON given in the body of the request",
+        });
+      }
+    }
+    const query: Record<string, string | string[]> = {};
+    for (const key of new Set(url.searchParams.keys())) {
+      const all = url.searchParams.getAll(key);
+      query[key] = all.length > 1 ? all : all[0]!;
+    }
+    let out: EmuResponse;
+    try {
+      tick();
+      out = await route.handler({
+        method,
+        path: url.pathname,
+        params,
+        query,
+        headers: req.headers,
+        body,
+        raw,
+        incoming: req,
+        ctx,
+      });
+      if (route.mutates) persist();
+    } catch (e) {
+      if (e instanceof ApiFault) return send(res, e.status, e.body());
+      return send(res, 500, {
+        error_code: "INTERNAL_ERROR",
+        message: `Emulator failure: ${(e as Error).message}`,
+      });
+    }
+    if (fault === "reset-after") return void req.socket.destroy();
+    return respond(res, out);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (!res.headersSent) send(res, 500, { error_code: "INTERNAL_ERROR", message: String(e) });
+      else res.destroy();
+    });
+  });
+  // Longer than any client's idle keep-alive, so a reused connection is not closed under a request.
+  server.keepAliveTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.hostname ?? "127.0.0.1", () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  ctx.url = `http://${host}:${addr.port}`;
+  return {
+    url: ctx.url,
+    token,
+    clock,
+    faults,
+    context: ctx,
+    requestCount: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function authorized(
+  header: string | undefined,
+  token: string,
+  issued: Map<string, number>,
+  clock: EmulatorClock,
+) {
+  const m = /^Bearer (.+)$/.exec(header ?? "");
+  if (!m) return false;
+  if (m[1] === token) return true;
+  const exp = issued.get(m[1]!);
+  return exp !== undefined && exp > clock.now();
+}
+
+function oauthRoutes(
+  router: Router,
+  clients: Record<string, string>,
+  issued: Map<string, number>,
+  clock: EmulatorClock,
+) {
+  router.post(
+    "/oidc/v1/token",
+    (req) => {
+      const basic = /^Basic (.+)$/.exec(String(req.headers.authorization ?? ""));
+      const [id, secret] = basic ? Buffer.from(basic[1]!, "base64").toString("utf8").split(":") : [];
+      const form = new URLSearchParams(req.raw.toString("utf8"));
+      if (
+        !id ||
+        clients[id] === undefined ||
+        clients[id] !== secret ||
+        form.get("grant_type") !== "client_credentials"
+      ) {
+        return {
+          status: 401,
+          body: { error: "invalid_client", error_description: "Client authentication failed" },
+        };
+      }
+      const accessToken = `emu-oauth-${randomBytes(16).toString("hex")}`;
+      issued.set(accessToken, clock.now() + 3600_000);
+      return {
+        body: { access_token: accessToken, token_type: "Bearer", expires_in: 3600, scope: form.get("scope") },
+      };
+    },
+    { mutates: false },
+  );
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function respond(res: ServerResponse, out: EmuResponse): void {
+  const status = out.status ?? 200;
+  for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
+  if (out.raw === undefined) {
+    send(res, status, out.body ?? {});
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader("content-type", out.contentType ?? "application/octet-stream");
+  if (typeof out.raw === "string" || Buffer.isBuffer(out.raw)) {
+    res.setHeader("content-length", Buffer.byteLength(out.raw));
+    res.end(out.raw);
+  } else {
+    (out.raw as Readable).pipe(res);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) return;
+  await readBody(req).catch(() => undefined);
+}

@@ -1,0 +1,13 @@
+export type { ClientOptions, DerivedOptions, PublicConfig } from "./client.js";
+export { Databricks } from "./client.js";
+export type { Clock } from "./core/clock.js";
+export type { DatabricksOptions, ProvidedToken, TokenProvider } from "./core/config.js";
+export * from "./core/errors.js";
+export type { ApiResponse, HttpMethod, RequestEvent, RequestOptions, RequestSpec } from "./core/http.js";
+export { encodePath, requestIdOf } from "./core/http.js";
+export type { Logger } from "./core/logger.js";
+export { consoleLogger, silentLogger } from "./core/logger.js";
+export type { Page } from "./core/pagination.js";
+export { Paginated } from "./core/pagination.js";
+export type { ProgressEvent, WaitOptions } from "./core/wait.js";
+export { VERSION } from "./version.js";
