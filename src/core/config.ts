@@ -133,6 +133,72 @@ export function isLoopback(hostname: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** The first setting that makes the config file irrelevant when no profile is named, e.g. `token (from options)`. */
+function explicitSetting(
+  values: Partial<Record<Attr, string>>,
+  sources: Record<string, string>,
+  options: DatabricksOptions,
+): string | undefined {
+  for (const attr of ["token", "clientId", "clientSecret", "host"] as const) {
+    if (values[attr]) return `${attr} (from ${sources[attr]})`;
+  }
+  return options.tokenProvider ? "tokenProvider (from options)" : undefined;
+}
+
+/**
+ * Fills unset values from the config file, as the official SDKs do: the file is read when a
+ * profile is named, or when nothing was given explicitly; profile values never overwrite values
+ * already set. Returns a sentence saying what happened, for error messages.
+ */
+function applyConfigFile(
+  configFile: string,
+  values: Partial<Record<Attr, string>>,
+  sources: Record<string, string>,
+  set: (attr: Attr, value: string | undefined, source: string) => void,
+  options: DatabricksOptions,
+): string {
+  const explicit = explicitSetting(values, sources, options);
+  if (!values.profile && explicit) {
+    return (
+      `The config file ${configFile} was not read because ${explicit} was set and no profile was named; ` +
+      "name one with { profile } or DATABRICKS_CONFIG_PROFILE to use it."
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(configFile, "utf8");
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read";
+    if (values.profile) {
+      throw new ConfigError(
+        `Profile "${values.profile}" (from ${sources.profile}) was requested but the config file ${configFile} ${reason}. ` +
+          "Create the file, set DATABRICKS_CONFIG_FILE to the right path, or stop naming a profile.",
+      );
+    }
+    return `The config file ${configFile} ${reason}.`;
+  }
+  const sections = parseConfigFile(text);
+  const fromSettings = values.profile ? undefined : sections.get("__settings__")?.default_profile;
+  const name = values.profile ?? fromSettings ?? "DEFAULT";
+  const profile = sections.get(name);
+  if (!profile) {
+    if (!values.profile && !fromSettings) return `The config file ${configFile} has no DEFAULT profile.`;
+    const known = [...sections.keys()].filter((s) => s !== "__settings__");
+    const origin = values.profile ? `from ${sources.profile}` : "default_profile in [__settings__]";
+    throw new ConfigError(
+      `Profile "${name}" (${origin}) is not in ${configFile}. ` +
+        `Profiles found: ${known.length ? known.join(", ") : "none"}. Fix the name or add the profile.`,
+    );
+  }
+  for (const [key, attr] of Object.entries(FILE_KEYS))
+    set(attr, profile[key], `profile ${name} in ${configFile}`);
+  if (!values.profile) {
+    values.profile = name;
+    sources.profile = fromSettings ? `default_profile in [__settings__] of ${configFile}` : "default";
+  }
+  return `Profile ${name} in ${configFile} was read.`;
+}
+
 export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
   const env = options.env ?? process.env;
   const values: Partial<Record<Attr, string>> = {};
@@ -147,44 +213,12 @@ export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
   for (const attr of Object.keys(ENV) as Attr[]) set(attr, env[ENV[attr]], `env ${ENV[attr]}`);
 
   const configFile = values.configFile ?? join(options.env?.HOME ?? homedir(), ".databrickscfg");
-  const anyAuth = values.token || values.clientId || values.clientSecret || options.tokenProvider;
-  // As in the official SDKs: the file is read when a profile is named, or when nothing was given
-  // explicitly; profile values never overwrite values already set.
-  if (values.profile || !(anyAuth || values.host)) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(configFile, "utf8");
-    } catch {
-      if (values.profile) {
-        throw new ConfigError(
-          `Profile "${values.profile}" (from ${sources.profile}) was requested but the config file ${configFile} cannot be read. ` +
-            "Create the file or set DATABRICKS_CONFIG_FILE to the right path.",
-        );
-      }
-    }
-    if (text !== undefined) {
-      const sections = parseConfigFile(text);
-      const name = values.profile ?? sections.get("__settings__")?.default_profile ?? "DEFAULT";
-      const profile = sections.get(name);
-      if (!profile && values.profile) {
-        const known = [...sections.keys()].filter((s) => s !== "__settings__");
-        throw new ConfigError(
-          `Profile "${name}" (from ${sources.profile}) is not in ${configFile}. ` +
-            `Profiles found: ${known.length ? known.join(", ") : "none"}. Fix the name or add the profile.`,
-        );
-      }
-      if (profile) {
-        for (const [key, attr] of Object.entries(FILE_KEYS))
-          set(attr, profile[key], `profile ${name} in ${configFile}`);
-        values.profile ??= name;
-      }
-    }
-  }
+  const fileNote = applyConfigFile(configFile, values, sources, set, options);
 
   if (!values.host) {
     throw new ConfigError(
       "No Databricks host configured. Pass { host } to new Databricks(), set DATABRICKS_HOST, " +
-        `or add host = https://<workspace> to a profile in ${configFile}.`,
+        `or add host = https://<workspace> to a profile in ${configFile}. ${fileNote}`,
     );
   }
   let host: string;
@@ -215,9 +249,9 @@ export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
   if (!authType) {
     if (kinds.length === 0) {
       throw new ConfigError(
-        `No credentials configured for ${host}. Set DATABRICKS_TOKEN (personal access token), ` +
+        `No credentials configured for ${host} (host from ${sources.host}). Set DATABRICKS_TOKEN (personal access token), ` +
           "or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth service principal), " +
-          `or pass { token } / { tokenProvider }, or add them to a profile in ${configFile}.`,
+          `or pass { token } / { tokenProvider }, or add them to a profile in ${configFile}. ${fileNote}`,
       );
     }
     if (kinds.length > 1) {

@@ -11,9 +11,12 @@ export const oauthM2MProvider: CredentialsProvider = {
   create(config, { http, clock }) {
     const { clientId, clientSecret } = config;
     if (!clientId || !clientSecret) {
+      const found = (what: string, attr: string) =>
+        config.sources[attr] ? `a ${what} (from ${config.sources[attr]})` : `no ${what}`;
       throw new ConfigError(
-        `OAuth machine-to-machine needs both a client id and a client secret; found ${clientId ? "a client id" : "no client id"} ` +
-          `and ${clientSecret ? "a client secret" : "no client secret"}. Set DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET.`,
+        "OAuth machine-to-machine needs both a client id and a client secret; found " +
+          `${found("client id", "clientId")} and ${found("client secret", "clientSecret")}. ` +
+          "Set DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or pass { clientId, clientSecret }.",
       );
     }
     const basic = Buffer.from(`${clientId}:${clientSecret}`).toString("base64");

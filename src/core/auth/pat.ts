@@ -8,7 +8,8 @@ export const patProvider: CredentialsProvider = {
     const token = config.token;
     if (!token)
       throw new ConfigError(
-        "authType is pat but no token is configured. Set DATABRICKS_TOKEN or pass { token }.",
+        `authType is pat (from ${config.sources.authType ?? "options"}) but no token is configured. ` +
+          "Set DATABRICKS_TOKEN or pass { token }.",
       );
     const headers = { Authorization: `Bearer ${token}` };
     return { headers: async () => headers };
