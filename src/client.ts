@@ -60,12 +60,13 @@ export class Databricks {
     const clock: Clock = options.clock ?? systemClock;
     const random = options.random ?? Math.random;
     const axios = createAxios(options.ca);
-    const credentials = createCredentials(resolved, { http: createAxios(options.ca), clock });
+    const timeoutMs = options.timeout ?? 60_000;
+    const credentials = createCredentials(resolved, { http: createAxios(options.ca), clock, timeoutMs });
     const transport = new Transport(axios, {
       host: resolved.host,
       credentials,
       userAgent: userAgent(resolved.authType, options.product),
-      timeoutMs: options.timeout ?? 60_000,
+      timeoutMs,
       queryTimeoutMs: options.queryTimeout ?? 300_000,
       deadlineMs: options.deadline ?? 300_000,
       retry: {

@@ -8,7 +8,7 @@ const TOKEN_PATH = "/oidc/v1/token";
 /** OAuth client credentials (service principal) against the workspace's `/oidc/v1/token`. */
 export const oauthM2MProvider: CredentialsProvider = {
   name: "oauth-m2m",
-  create(config, { http, clock }) {
+  create(config, { http, clock, timeoutMs }) {
     const { clientId, clientSecret } = config;
     if (!clientId || !clientSecret) {
       const found = (what: string, attr: string) =>
@@ -20,43 +20,58 @@ export const oauthM2MProvider: CredentialsProvider = {
       );
     }
     const basic = Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
-    const cache = new TokenCache(async (signal) => {
-      const body = new URLSearchParams({ grant_type: "client_credentials", scope: config.scopes.join(" ") });
-      let res: import("axios").AxiosResponse;
-      try {
-        res = await http.post(`${config.host}${TOKEN_PATH}`, body.toString(), {
-          headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/x-www-form-urlencoded" },
-          signal,
-          validateStatus: () => true,
-          maxRedirects: 0,
+    const cache = new TokenCache(
+      async (signal) => {
+        const body = new URLSearchParams({
+          grant_type: "client_credentials",
+          scope: config.scopes.join(" "),
         });
-      } catch (cause) {
-        throw new ConnectionError(`Cannot reach the OAuth token endpoint ${TOKEN_PATH}`, "POST", TOKEN_PATH, {
-          cause: strip(cause),
-        });
-      }
-      const data = parseBody(res.data) as {
-        access_token?: string;
-        expires_in?: number;
-        error?: string;
-        error_description?: string;
-      };
-      if (res.status >= 400 || !data?.access_token) {
-        const err = errorFromResponse({
-          status: res.status >= 400 ? res.status : 401,
-          body: data?.error
-            ? { error_code: String(data.error).toUpperCase(), message: data.error_description ?? data.error }
-            : res.data,
-          method: "POST",
-          path: TOKEN_PATH,
-        });
-        throw err;
-      }
-      return {
-        accessToken: data.access_token,
-        expiresAt: typeof data.expires_in === "number" ? clock.now() + data.expires_in * 1000 : undefined,
-      };
-    }, clock);
+        let res: import("axios").AxiosResponse;
+        try {
+          res = await http.post(`${config.host}${TOKEN_PATH}`, body.toString(), {
+            headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/x-www-form-urlencoded" },
+            signal,
+            validateStatus: () => true,
+            maxRedirects: 0,
+          });
+        } catch (cause) {
+          throw new ConnectionError(
+            `Cannot reach the OAuth token endpoint ${TOKEN_PATH}`,
+            "POST",
+            TOKEN_PATH,
+            {
+              cause: strip(cause),
+            },
+          );
+        }
+        const data = parseBody(res.data) as {
+          access_token?: string;
+          expires_in?: number;
+          error?: string;
+          error_description?: string;
+        };
+        if (res.status >= 400 || !data?.access_token) {
+          const err = errorFromResponse({
+            status: res.status >= 400 ? res.status : 401,
+            body: data?.error
+              ? {
+                  error_code: String(data.error).toUpperCase(),
+                  message: data.error_description ?? data.error,
+                }
+              : res.data,
+            method: "POST",
+            path: TOKEN_PATH,
+          });
+          throw err;
+        }
+        return {
+          accessToken: data.access_token,
+          expiresAt: typeof data.expires_in === "number" ? clock.now() + data.expires_in * 1000 : undefined,
+        };
+      },
+      clock,
+      timeoutMs,
+    );
     return { headers: async (signal) => ({ Authorization: `Bearer ${await cache.get(signal)}` }) };
   },
 };

@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import { abortReason, type Clock } from "../clock.js";
 
 export interface Token {
   accessToken: string;
@@ -8,15 +8,18 @@ export interface Token {
 
 /**
  * Caches a token, refreshes it `earlyMs` before it expires, and makes concurrent callers share
- * one refresh instead of each asking the token endpoint.
+ * one refresh instead of each asking the token endpoint. The shared refresh is bounded by
+ * `timeoutMs` and not by any one caller's signal: a caller that gives up stops waiting for it,
+ * but the others still get the token.
  */
 export class TokenCache {
   private token: Token | undefined;
   private inflight: Promise<Token> | undefined;
 
   constructor(
-    private readonly fetchToken: (signal?: AbortSignal) => Promise<Token>,
+    private readonly fetchToken: (signal: AbortSignal) => Promise<Token>,
     private readonly clock: Clock,
+    private readonly timeoutMs: number,
     private readonly earlyMs = 40_000,
   ) {}
 
@@ -24,7 +27,7 @@ export class TokenCache {
     const t = this.token;
     if (t && (t.expiresAt === undefined || t.expiresAt - this.earlyMs > this.clock.now()))
       return t.accessToken;
-    this.inflight ??= this.fetchToken(signal).then(
+    this.inflight ??= this.fetchToken(AbortSignal.timeout(this.timeoutMs)).then(
       (fresh) => {
         this.token = fresh;
         this.inflight = undefined;
@@ -35,6 +38,17 @@ export class TokenCache {
         throw err;
       },
     );
-    return (await this.inflight).accessToken;
+    return (await untilAborted(this.inflight, signal)).accessToken;
   }
+}
+
+/** Settles like `promise`, or rejects with the abort reason as soon as `signal` fires. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -11,6 +11,8 @@ export interface AuthContext {
   /** An HTTP client without auth, retries or logging, for token endpoints. */
   http: AxiosInstance;
   clock: Clock;
+  /** Longest a token request may take (it is shared by concurrent callers, so no caller's signal bounds it). */
+  timeoutMs: number;
 }
 
 /**

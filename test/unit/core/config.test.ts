@@ -59,7 +59,9 @@ describe("configuration precedence", () => {
     expect(fromEnv.host).toBe("https://env.cloud.databricks.com");
     expect(fromEnv.sources.host).toBe("env DATABRICKS_HOST");
 
-    const fromFile = resolveConfig({ env: { DATABRICKS_CONFIG_FILE: FILE, DATABRICKS_CONFIG_PROFILE: "prod" } });
+    const fromFile = resolveConfig({
+      env: { DATABRICKS_CONFIG_FILE: FILE, DATABRICKS_CONFIG_PROFILE: "prod" },
+    });
     expect(fromFile.host).toBe("https://prod.cloud.databricks.com");
     expect(fromFile.authType).toBe("oauth-m2m");
     expect(fromFile.clientId).toBe("sp-prod");
@@ -99,29 +101,45 @@ describe("configuration precedence", () => {
     expect(c.host).toBe("https://team.example.com");
     expect(c.profile).toBe("team");
     // A named profile wins over default_profile.
-    expect(resolveConfig({ profile: "DEFAULT", env: { DATABRICKS_CONFIG_FILE: file } }).host).toBe("https://d");
+    expect(resolveConfig({ profile: "DEFAULT", env: { DATABRICKS_CONFIG_FILE: file } }).host).toBe(
+      "https://d",
+    );
   });
 
   it("skips the file when a host or credentials are given explicitly and no profile is named", () => {
-    const withToken = resolveConfig({ host: "https://x.example.com", token: "t", env: { DATABRICKS_CONFIG_FILE: FILE } });
+    const withToken = resolveConfig({
+      host: "https://x.example.com",
+      token: "t",
+      env: { DATABRICKS_CONFIG_FILE: FILE },
+    });
     expect(withToken.profile).toBeUndefined();
     // Only a host: the DEFAULT profile's token is not borrowed, and the error says why.
     const err = configError(() =>
       resolveConfig({ env: { DATABRICKS_HOST: "https://x.example.com", DATABRICKS_CONFIG_FILE: FILE } }),
     );
-    expect(err.message).toContain("No credentials configured for https://x.example.com (host from env DATABRICKS_HOST)");
+    expect(err.message).toContain(
+      "No credentials configured for https://x.example.com (host from env DATABRICKS_HOST)",
+    );
     expect(err.message).toContain(`${FILE} was not read because host (from env DATABRICKS_HOST) was set`);
     expect(err.message).toContain("DATABRICKS_CONFIG_PROFILE");
     // Naming the profile reads it even with an explicit host.
     const named = resolveConfig({
-      env: { DATABRICKS_HOST: "https://x.example.com", DATABRICKS_CONFIG_FILE: FILE, DATABRICKS_CONFIG_PROFILE: "DEFAULT" },
+      env: {
+        DATABRICKS_HOST: "https://x.example.com",
+        DATABRICKS_CONFIG_FILE: FILE,
+        DATABRICKS_CONFIG_PROFILE: "DEFAULT",
+      },
     });
     expect(named.host).toBe("https://x.example.com");
     expect(named.token).toBe("dapi-default");
   });
 
   it("ignores a missing config file when no profile is named", () => {
-    const c = resolveConfig({ host: "h.example.com", token: "t", env: { DATABRICKS_CONFIG_FILE: join(dir, "nope") } });
+    const c = resolveConfig({
+      host: "h.example.com",
+      token: "t",
+      env: { DATABRICKS_CONFIG_FILE: join(dir, "nope") },
+    });
     expect(c.host).toBe("https://h.example.com");
   });
 });
@@ -140,15 +158,19 @@ describe("configuration errors say what was found where and how to fix it", () =
   });
 
   it("no host when the file has no DEFAULT profile", () => {
-    const err = configError(() => resolveConfig({ env: { DATABRICKS_CONFIG_FILE: configFile("[other]\nhost=x\n") } }));
+    const err = configError(() =>
+      resolveConfig({ env: { DATABRICKS_CONFIG_FILE: configFile("[other]\nhost=x\n") } }),
+    );
     expect(err.message).toContain("has no DEFAULT profile");
   });
 
   it("no credentials", () => {
-    const err = configError(() =>
-      new Databricks({ host: "https://h.example.com", env: { DATABRICKS_CONFIG_FILE: missing } }),
+    const err = configError(
+      () => new Databricks({ host: "https://h.example.com", env: { DATABRICKS_CONFIG_FILE: missing } }),
     );
-    expect(err.message).toMatch(/No credentials configured for https:\/\/h\.example\.com \(host from options\)/);
+    expect(err.message).toMatch(
+      /No credentials configured for https:\/\/h\.example\.com \(host from options\)/,
+    );
     expect(err.message).toContain("DATABRICKS_TOKEN");
     expect(err.message).toContain("DATABRICKS_CLIENT_ID");
   });
@@ -184,7 +206,9 @@ describe("configuration errors say what was found where and how to fix it", () =
   });
 
   it("unknown profile lists the profiles found", () => {
-    const err = configError(() => resolveConfig({ profile: "staging", env: { DATABRICKS_CONFIG_FILE: FILE } }));
+    const err = configError(() =>
+      resolveConfig({ profile: "staging", env: { DATABRICKS_CONFIG_FILE: FILE } }),
+    );
     expect(err.message).toContain(`Profile "staging" (from options) is not in ${FILE}`);
     expect(err.message).toContain("Profiles found: DEFAULT, prod, partial");
   });
@@ -224,7 +248,9 @@ describe("configuration errors say what was found where and how to fix it", () =
   });
 
   it("an authType whose credentials are missing", () => {
-    const err = configError(() => new Databricks({ host: "https://h", authType: "pat", clientId: "x", env: {} }));
+    const err = configError(
+      () => new Databricks({ host: "https://h", authType: "pat", clientId: "x", env: {} }),
+    );
     expect(err.message).toContain("no token");
     const err2 = configError(() => new Databricks({ host: "https://h", clientId: "sp", env: {} }));
     expect(err2.message).toContain("client id (from options)");
