@@ -10,7 +10,7 @@ import { isLoopback } from "./config.js";
 import { errorFromResponse } from "./error-mapping.js";
 import { AbortError, BrickmlError, ConnectionError, TimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
-import { parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
+import { CERTIFICATE_ERRORS, parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
 
 /** Options every call accepts, as its last argument. */
 export interface RequestOptions {
@@ -290,12 +290,7 @@ export class Transport {
             ? reason
             : cause instanceof BrickmlError
               ? cause
-              : new ConnectionError(
-                  `${spec.method} ${spec.path}: ${(cause as Error)?.message ?? "connection failed"}`,
-                  spec.method,
-                  spec.path,
-                  { cause: { code: (cause as { code?: string })?.code } },
-                );
+              : connectionError(spec, cause);
       this.emit(spec, attempt, started, undefined, undefined, err);
       throw err;
     } finally {
@@ -314,7 +309,7 @@ export class Transport {
         requestId,
         method: spec.method,
         path: spec.path,
-        retryAfterMs: parseRetryAfter(resHeaders, Date.now()),
+        retryAfterMs: parseRetryAfter(resHeaders, s.clock.now()),
       });
       this.emit(spec, attempt, started, res.status, requestId, err);
       throw err;
@@ -335,10 +330,28 @@ export class Transport {
   ) {
     const durationMs = this.settings.clock.now() - started;
     const fields = { method: spec.method, path: spec.path, status, attempt, durationMs, requestId };
-    if (error) this.settings.logger.debug(`${spec.method} ${spec.path} failed: ${error.message}`, fields);
-    else this.settings.logger.debug(`${spec.method} ${spec.path} ${status}`, fields);
+    const outcome = error ? `${status ?? "failed"}: ${error.message}` : String(status);
+    this.settings.logger.debug(
+      `${spec.method} ${spec.path} ${outcome} (attempt ${attempt}, ${durationMs} ms)`,
+      fields,
+    );
     this.settings.onRequest?.({ ...fields, error: error?.message });
   }
+}
+
+/** Wraps a failure without an HTTP answer; keeps only the error code (axios errors hold the request headers). */
+function connectionError(spec: RequestSpec, cause: unknown): ConnectionError {
+  const code = (cause as { code?: string } | undefined)?.code;
+  const hint =
+    code && CERTIFICATE_ERRORS.has(code)
+      ? " (the server's TLS certificate is not trusted; pass its CA certificate as { ca })"
+      : "";
+  return new ConnectionError(
+    `${spec.method} ${spec.path}: ${(cause as Error | undefined)?.message ?? "connection failed"}${hint}`,
+    spec.method,
+    spec.path,
+    { cause: { code } },
+  );
 }
 
 /** Never forwards credentials to another host, and never follows a downgrade to plain http. */

@@ -32,6 +32,20 @@ const TRANSIENT_MESSAGES = [
 // Errors raised before the request reached the server: safe to retry for any method.
 const CONNECT_PHASE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
+/** The server's certificate was not trusted: repeating cannot help. */
+export const CERTIFICATE_ERRORS = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REVOKED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
 export interface RetryDecision {
   retry: boolean;
   reason: string;
@@ -50,6 +64,7 @@ export function shouldRetry(error: unknown, safe: boolean): RetryDecision {
   if (error instanceof ConnectionError) {
     const code = (error.cause as { code?: string } | undefined)?.code ?? "";
     if (CONNECT_PHASE.has(code)) return { retry: true, reason: `connect failed: ${code}` };
+    if (CERTIFICATE_ERRORS.has(code)) return { retry: false, reason: `certificate rejected: ${code}` };
     return { retry: safe, reason: `connection error: ${code || error.message}` };
   }
   if (error instanceof TimeoutError) return { retry: safe, reason: "attempt timed out" };
@@ -72,6 +87,8 @@ export function parseRetryAfter(headers: Record<string, unknown>, now: number): 
   const value = headers["retry-after"];
   if (typeof value !== "string" || !value.trim()) return undefined;
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
+  // Anything else must be an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT"), never a bare number.
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
