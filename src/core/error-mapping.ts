@@ -103,7 +103,9 @@ function parseObject(body: Record<string, unknown>): ParsedBody {
     if (body.status !== undefined) out.errorCode = `SCIM_${String(body.status)}`;
   }
   if (Array.isArray(body.details)) {
-    out.details = body.details.filter((d): d is ErrorDetail => typeof d === "object" && d !== null);
+    out.details = body.details.filter(
+      (d): d is ErrorDetail => typeof d === "object" && d !== null && !Array.isArray(d),
+    );
   }
   return out;
 }
@@ -146,7 +148,12 @@ export function errorFromResponse(ctx: ErrorContext): DatabricksError {
 
   const message = parsed.message || ctx.statusText || `HTTP ${ctx.status}`;
   const errorCode = parsed.errorCode ?? defaultCode(ctx.status);
-  let cls = BY_ERROR_CODE[errorCode] ?? BY_STATUS[ctx.status] ?? DatabricksError;
+  // Only a code the server sent picks the class; a code filled in from the status must not
+  // (an unknown status filled in as UNKNOWN is not an internal error).
+  let cls =
+    (parsed.errorCode === undefined ? undefined : BY_ERROR_CODE[parsed.errorCode]) ??
+    BY_STATUS[ctx.status] ??
+    DatabricksError;
   if (
     ctx.status === 400 &&
     errorCode === "INVALID_PARAMETER_VALUE" &&
