@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";
 import { rootCertificates } from "node:tls";
+import { inspect } from "node:util";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import pRetry from "p-retry";
 import type { Credentials } from "./auth/types.js";
@@ -156,6 +157,12 @@ export class Transport {
 
   with(overrides: Partial<TransportSettings>): Transport {
     return new Transport(this.axios, { ...this.settings, ...overrides });
+  }
+
+  // The connection pool keeps the last request of each socket, Authorization header included:
+  // inspecting a client (or a service holding one) must never print it.
+  [inspect.custom](): string {
+    return `Transport { host: ${this.settings.host} }`;
   }
 
   async request<T = unknown>(spec: RequestSpec, options: RequestOptions = {}): Promise<T> {
