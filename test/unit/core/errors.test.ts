@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import nock from "nock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { errorFromResponse } from "../../../src/core/error-mapping.js";
 import {
   AlreadyExistsError,
