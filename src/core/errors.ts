@@ -161,7 +161,10 @@ export class ConfigError extends BrickmlError {
   override readonly code: string = "CONFIG";
 }
 
-/** A wait ran out of time; `lastState` is the last thing observed. */
+/**
+ * A wait ran out of time; `lastState` is the resource as last read (undefined if no poll
+ * succeeded), `polls` how many reads succeeded; `cause` is the last poll error, if any.
+ */
 export class WaitTimeoutError extends BrickmlError {
   override readonly code: string = "WAIT_TIMEOUT";
   constructor(
@@ -169,8 +172,9 @@ export class WaitTimeoutError extends BrickmlError {
     readonly lastState: unknown,
     readonly polls: number,
     readonly elapsedMs: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -39,7 +39,8 @@ export class Paginated<T> implements AsyncIterable<T> {
   }
 
   /** Collects at most `limit` items; the limit is required so a huge list is never read by accident. */
-  async toArray({ limit }: { limit: number }): Promise<T[]> {
+  async toArray(options: { limit: number }): Promise<T[]> {
+    const limit = options?.limit;
     if (!Number.isInteger(limit) || limit < 0) {
       throw new ValidationError("toArray options", [
         { path: "limit", message: "must be a non-negative integer" },

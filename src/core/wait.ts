@@ -1,5 +1,5 @@
 import { abortReason, type Clock, systemClock } from "./clock.js";
-import { ValidationError, WaitTimeoutError } from "./errors.js";
+import { AbortError, ValidationError, WaitTimeoutError } from "./errors.js";
 import { shouldRetry } from "./retry.js";
 
 /** Reported to `onProgress` whenever the observed state changes. */
@@ -48,6 +48,11 @@ export interface WaitContext {
   defaultTimeoutMs: number;
 }
 
+// The poll in flight when the time is up may take this long to answer before the wait gives up.
+const LAST_POLL_GRACE_MS = 10_000;
+// Longest delay setTimeout accepts; longer budgets are not bounded by a timer.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The one polling primitive: jittered growing delays, a finite deadline, abort, progress, fail-fast. */
 export async function waitFor<S, R>(
   waiter: Waiter<S, R>,
@@ -69,16 +74,38 @@ export async function waitFor<S, R>(
   let polls = 0;
   let last: S | undefined;
   let lastState: string | undefined;
+  let lastError: unknown;
   let delay = minDelay;
+
+  const timedOut = () => {
+    const elapsed = clock.now() - start;
+    const error = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
+    return new WaitTimeoutError(
+      `Timed out after ${Math.round(elapsed / 1000)} s waiting for ${waiter.what}; last state: ${lastState ?? "unknown"}${error}. ` +
+        "Pass a longer { timeout } to keep waiting.",
+      last,
+      polls,
+      elapsed,
+      { cause: lastError },
+    );
+  };
 
   for (;;) {
     if (options.signal?.aborted) throw abortReason(options.signal);
     let resource: S | undefined;
+    const bound = boundedPoll(
+      options.signal,
+      Math.max(deadline - clock.now(), Math.min(LAST_POLL_GRACE_MS, timeout)),
+    );
     try {
-      resource = await waiter.poll(options.signal);
+      resource = await waiter.poll(bound.signal);
     } catch (error) {
+      if (bound.expired()) throw timedOut();
       // Transient errors (already retried by the transport) do not end a wait; permanent ones do.
       if (options.signal?.aborted || !shouldRetry(error, true).retry) throw error;
+      lastError = error;
+    } finally {
+      bound.done();
     }
     if (resource !== undefined) {
       polls++;
@@ -101,18 +128,37 @@ export async function waitFor<S, R>(
       if (outcome && "failed" in outcome) throw outcome.failed;
     }
     const now = clock.now();
-    if (now >= deadline) {
-      throw new WaitTimeoutError(
-        `Timed out after ${Math.round((now - start) / 1000)} s waiting for ${waiter.what}; last state: ${lastState ?? "unknown"}. ` +
-          "Pass a longer { timeout } to keep waiting.",
-        last,
-        polls,
-        now - start,
-      );
-    }
+    if (now >= deadline) throw timedOut();
     // Jitter between 50 % and 100 % of the delay; one last poll right at the deadline.
     const sleep = Math.min(delay * (0.5 + random() * 0.5), deadline - now);
     await clock.sleep(sleep, options.signal);
     delay = Math.min(maxDelay, delay * 1.5);
   }
+}
+
+/**
+ * A signal for one poll: fires when the caller aborts, or when the poll is still running after
+ * `budgetMs`, so a hanging status request cannot hold the wait past its timeout.
+ */
+function boundedPoll(outer: AbortSignal | undefined, budgetMs: number) {
+  const controller = new AbortController();
+  let expired = false;
+  const onAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onAbort, { once: true });
+  const timer =
+    budgetMs <= MAX_TIMER_MS
+      ? setTimeout(() => {
+          expired = true;
+          controller.abort(new AbortError("The wait's time ran out while a poll was in flight"));
+        }, budgetMs)
+      : undefined;
+  timer?.unref?.();
+  return {
+    signal: controller.signal,
+    expired: () => expired,
+    done: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    },
+  };
 }
