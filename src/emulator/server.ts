@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** OAuth machine-to-machine credentials the emulator accepts at `/oidc/v1/token`. */
   oauthClients?: Record<string, string>;
+  /** Services served in addition to the built-in ones (e.g. a test double); a name may not repeat. */
+  extraServices?: EmulatorService<any, any>[];
 }
 
 export interface Emulator {
@@ -54,9 +56,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = new EmulatorClock(timeScale, options.manualClock ?? false, snapshot?.clock);
   const faults = new FaultInjector(options.faults);
   const random = seededRandom(options.seed ?? 42);
-  const services = new Map<string, EmulatorService<any, any>>(SERVICES.map((s) => [s.name, s]));
+  const all = [...SERVICES, ...(options.extraServices ?? [])];
+  const services = new Map<string, EmulatorService<any, any>>();
+  for (const s of all) {
+    if (services.has(s.name)) throw new Error(`Two emulator services are named "${s.name}"`);
+    services.set(s.name, s);
+  }
   const states: Record<string, unknown> = {};
-  for (const s of SERVICES) states[s.name] = snapshot?.services[s.name] ?? s.init();
+  for (const s of all) states[s.name] = snapshot?.services[s.name] ?? s.init();
   let nextId = snapshot?.nextId ?? 1;
   const issuedTokens = new Map<string, number>();
   let requests = 0;
@@ -70,9 +77,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     random,
     url: "",
   };
-  for (const s of SERVICES) s.routes(router);
+  for (const s of all) s.routes(router);
   const exported = new Map<string, unknown>();
-  for (const s of SERVICES) if (s.exports) exported.set(s.name, s.exports(ctx));
+  for (const s of all) if (s.exports) exported.set(s.name, s.exports(ctx));
   const tick = () => {
     for (const s of services.values()) s.tick?.(ctx);
   };
@@ -195,8 +202,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     context: ctx,
     requestCount: () => requests,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
+      new Promise<void>((resolve, reject) => {
+        server.close(() => {
+          // State machines may have moved since the last change: keep where they are now.
+          try {
+            tick();
+            persist();
+            resolve();
+          } catch (e) {
+            reject(e);
+          }
+        });
         server.closeAllConnections();
       }),
   };
@@ -225,7 +241,10 @@ function oauthRoutes(
     "/oidc/v1/token",
     (req) => {
       const basic = /^Basic (.+)$/.exec(String(req.headers.authorization ?? ""));
-      const [id, secret] = basic ? Buffer.from(basic[1]!, "base64").toString("utf8").split(":") : [];
+      // RFC 7617: the id ends at the first colon; the secret may contain colons.
+      const pair = basic ? Buffer.from(basic[1]!, "base64").toString("utf8") : "";
+      const colon = pair.indexOf(":");
+      const [id, secret] = colon < 0 ? [] : [pair.slice(0, colon), pair.slice(colon + 1)];
       const form = new URLSearchParams(req.raw.toString("utf8"));
       if (
         !id ||
