@@ -1,1 +1,4 @@
-console.log("brickml");
+import { COMMANDS } from "./commands/index.js";
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv.slice(2), process, COMMANDS);
