@@ -203,11 +203,22 @@ export const isBrickmlError = (e: unknown): e is BrickmlError =>
   typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
 export const isDatabricksError = (e: unknown): e is DatabricksError =>
   isBrickmlError(e) && typeof (e as DatabricksError).statusCode === "number";
+export const isBadRequest = (e: unknown): e is BadRequestError =>
+  hasCode(e, "BAD_REQUEST", "INVALID_PARAMETER", "INVALID_STATE");
+export const isInvalidParameter = (e: unknown): e is InvalidParameterError => hasCode(e, "INVALID_PARAMETER");
+export const isInvalidState = (e: unknown): e is InvalidStateError => hasCode(e, "INVALID_STATE");
 export const isNotFound = (e: unknown): e is NotFoundError => hasCode(e, "NOT_FOUND");
+export const isConflict = (e: unknown): e is ConflictError => hasCode(e, "CONFLICT", "ALREADY_EXISTS");
 export const isAlreadyExists = (e: unknown): e is AlreadyExistsError => hasCode(e, "ALREADY_EXISTS");
 export const isPermissionDenied = (e: unknown): e is PermissionDeniedError => hasCode(e, "PERMISSION_DENIED");
 export const isUnauthenticated = (e: unknown): e is UnauthenticatedError => hasCode(e, "UNAUTHENTICATED");
 export const isRateLimited = (e: unknown): e is RateLimitedError => hasCode(e, "RATE_LIMITED");
+export const isCancelled = (e: unknown): e is CancelledError => hasCode(e, "CANCELLED");
+export const isInternalError = (e: unknown): e is InternalError => hasCode(e, "INTERNAL");
+export const isNotImplemented = (e: unknown): e is NotImplementedError => hasCode(e, "NOT_IMPLEMENTED");
+export const isUnavailable = (e: unknown): e is UnavailableError => hasCode(e, "UNAVAILABLE");
+export const isDeadlineExceeded = (e: unknown): e is DeadlineExceededError => hasCode(e, "DEADLINE_EXCEEDED");
+export const isConfigError = (e: unknown): e is ConfigError => hasCode(e, "CONFIG");
 export const isValidationError = (e: unknown): e is ValidationError => hasCode(e, "VALIDATION");
 export const isWaitTimeout = (e: unknown): e is WaitTimeoutError => hasCode(e, "WAIT_TIMEOUT");
 export const isOperationFailed = (e: unknown): e is OperationFailedError => hasCode(e, "OPERATION_FAILED");

@@ -5,6 +5,7 @@ import { inspect } from "node:util";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { errorFromResponse } from "../../../src/core/error-mapping.js";
+import * as brickml from "../../../src/index.js";
 import {
   AlreadyExistsError,
   BadRequestError,
@@ -252,6 +253,43 @@ describe("serialisation", () => {
 });
 
 describe("type guards", () => {
+  it("one per class, matching the class and its subclasses only", () => {
+    const guards = {
+      isBadRequest: [400, "BAD_REQUEST"],
+      isInvalidParameter: [400, "INVALID_PARAMETER_VALUE"],
+      isInvalidState: [400, "INVALID_STATE"],
+      isUnauthenticated: [401, "UNAUTHENTICATED"],
+      isPermissionDenied: [403, "PERMISSION_DENIED"],
+      isNotFound: [404, "NOT_FOUND"],
+      isConflict: [409, "ABORTED"],
+      isAlreadyExists: [409, "RESOURCE_ALREADY_EXISTS"],
+      isRateLimited: [429, "REQUEST_LIMIT_EXCEEDED"],
+      isCancelled: [499, "CANCELLED"],
+      isInternalError: [500, "INTERNAL_ERROR"],
+      isNotImplemented: [501, "NOT_IMPLEMENTED"],
+      isUnavailable: [503, "TEMPORARILY_UNAVAILABLE"],
+      isDeadlineExceeded: [504, "DEADLINE_EXCEEDED"],
+    } as const;
+    const errors = Object.fromEntries(
+      Object.entries(guards).map(([name, [status, code]]) => [
+        name,
+        errorFromResponse({ status, body: { error_code: code, message: "m" } }),
+      ]),
+    );
+    const hierarchy: Record<string, string[]> = {
+      isBadRequest: ["isInvalidParameter", "isInvalidState"],
+      isConflict: ["isAlreadyExists"],
+    };
+    for (const guard of Object.keys(guards)) {
+      const fn = (brickml as unknown as Record<string, (e: unknown) => boolean>)[guard]!;
+      for (const [name, err] of Object.entries(errors)) {
+        const expected = name === guard || (hierarchy[guard] ?? []).includes(name);
+        expect(fn(err), `${guard}(${name})`).toBe(expected);
+      }
+    }
+    expect(brickml.isConfigError(new brickml.ConfigError("x"))).toBe(true);
+  });
+
   it("recognise errors by brand and code, not by class identity", () => {
     const foreign = Object.assign(new Error("gone"), {
       [Symbol.for("brickml.error")]: true,
