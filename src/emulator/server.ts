@@ -237,15 +237,30 @@ function oauthRoutes(
   issued: Map<string, number>,
   clock: EmulatorClock,
 ) {
+  // Discovery document: the official SDKs read the token endpoint from it before asking for a token.
+  router.get("/oidc/.well-known/oauth-authorization-server", (req) => ({
+    body: {
+      issuer: `${req.ctx.url}/oidc`,
+      authorization_endpoint: `${req.ctx.url}/oidc/v1/authorize`,
+      token_endpoint: `${req.ctx.url}/oidc/v1/token`,
+      grant_types_supported: ["client_credentials"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      scopes_supported: ["all-apis", "offline_access"],
+    },
+  }));
   router.post(
     "/oidc/v1/token",
     (req) => {
+      const form = new URLSearchParams(req.raw.toString("utf8"));
       const basic = /^Basic (.+)$/.exec(String(req.headers.authorization ?? ""));
       // RFC 7617: the id ends at the first colon; the secret may contain colons.
       const pair = basic ? Buffer.from(basic[1]!, "base64").toString("utf8") : "";
       const colon = pair.indexOf(":");
-      const [id, secret] = colon < 0 ? [] : [pair.slice(0, colon), pair.slice(colon + 1)];
-      const form = new URLSearchParams(req.raw.toString("utf8"));
+      const [id, secret] = basic
+        ? colon < 0
+          ? []
+          : [pair.slice(0, colon), pair.slice(colon + 1)]
+        : [form.get("client_id") ?? undefined, form.get("client_secret") ?? undefined];
       if (
         !id ||
         clients[id] === undefined ||

@@ -251,3 +251,45 @@ describe("services", () => {
     );
   });
 });
+
+describe("OAuth", () => {
+  it("publishes the discovery document and accepts Basic or form client credentials", async () => {
+    const e = await startEmulator({ oauthClients: { app: "s:1" } });
+    try {
+      const discovery = (await (
+        await fetch(`${e.url}/oidc/.well-known/oauth-authorization-server`)
+      ).json()) as any;
+      expect(discovery.token_endpoint).toBe(`${e.url}/oidc/v1/token`);
+      const token = async (init: RequestInit) => {
+        const res = await fetch(discovery.token_endpoint, { method: "POST", ...init });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const form = { "content-type": "application/x-www-form-urlencoded" };
+      const basic = await token({
+        headers: { ...form, authorization: `Basic ${Buffer.from("app:s:1").toString("base64")}` },
+        body: "grant_type=client_credentials&scope=all-apis",
+      });
+      expect(basic.status).toBe(200);
+      expect(basic.body).toMatchObject({ token_type: "Bearer", expires_in: 3600, scope: "all-apis" });
+      const posted = await token({
+        headers: form,
+        body: "grant_type=client_credentials&client_id=app&client_secret=s%3A1",
+      });
+      expect(posted.status).toBe(200);
+      const api = await fetch(`${e.url}/api/2.0/x`, {
+        headers: { authorization: `Bearer ${posted.body.access_token}` },
+      });
+      expect(api.status).toBe(404); // authenticated; no such API
+      const wrong = await token({
+        headers: form,
+        body: "grant_type=client_credentials&client_id=app&client_secret=no",
+      });
+      expect(wrong).toEqual({
+        status: 401,
+        body: { error: "invalid_client", error_description: "Client authentication failed" },
+      });
+    } finally {
+      await e.close();
+    }
+  });
+});
