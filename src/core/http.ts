@@ -295,9 +295,7 @@ export class Transport {
             )
           : reason instanceof Error && controller.signal.aborted
             ? reason
-            : cause instanceof BrickmlError
-              ? cause
-              : connectionError(spec, cause);
+            : (ownError(cause) ?? connectionError(spec, cause));
       this.emit(spec, attempt, started, undefined, undefined, err);
       throw err;
     } finally {
@@ -346,6 +344,17 @@ export class Transport {
   }
 }
 
+/**
+ * One of our errors, thrown by credentials or the redirect guard, possibly wrapped by axios and
+ * follow-redirects on the way out.
+ */
+function ownError(cause: unknown): BrickmlError | undefined {
+  for (let e = cause, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof BrickmlError) return e;
+  }
+  return undefined;
+}
+
 /** Wraps a failure without an HTTP answer; keeps only the error code (axios errors hold the request headers). */
 function connectionError(spec: RequestSpec, cause: unknown): ConnectionError {
   const code = (cause as { code?: string } | undefined)?.code;
@@ -366,7 +375,9 @@ function guardRedirect(origin: URL, redirect: Record<string, any>): void {
   const sameHost = redirect.hostname === origin.hostname && String(redirect.port ?? "") === origin.port;
   const protocol = String(redirect.protocol ?? "");
   if (protocol === "http:" && origin.protocol === "https:" && !isLoopback(String(redirect.hostname))) {
-    throw new BrickmlError(`Refusing a redirect from https to plain http (${redirect.hostname})`);
+    throw new BrickmlError(
+      `Refusing a redirect from https to plain http (${redirect.hostname}): credentials would travel in clear text`,
+    );
   }
   if (!sameHost && redirect.headers) {
     for (const key of Object.keys(redirect.headers)) {

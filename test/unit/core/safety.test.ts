@@ -121,6 +121,10 @@ describe("TLS", () => {
     server = createHttps({ key: readFileSync(join(dir, "key.pem")), cert }, (req, res) => {
       requests++;
       if (req.url === "/oidc/v1/token") return json(res, 200, { access_token: "at", expires_in: 3600 });
+      if (req.url === "/downgrade") {
+        res.writeHead(302, { location: "http://files.example.com/x" });
+        return res.end();
+      }
       json(res, 200, { ok: true });
     });
     port = await listen(server, "127.0.0.1");
@@ -140,6 +144,20 @@ describe("TLS", () => {
     expect(err.cause).toEqual({ code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
     expect(clock.sleeps).toEqual([]); // not retried
     expect(requests).toBe(0);
+  });
+
+  it("refuses a redirect from https to plain http, without retrying", async () => {
+    const clock = new FakeClock();
+    const db = new Databricks({
+      host: `https://127.0.0.1:${port}`,
+      token: "dapi-tls",
+      ca: cert,
+      env: {},
+      clock,
+    });
+    const err = await rejection(db.request({ method: "GET", path: "/downgrade" }));
+    expect(err.message).toContain("Refusing a redirect from https to plain http (files.example.com)");
+    expect(clock.sleeps).toEqual([]);
   });
 
   it("accepts it when its CA is passed as `ca`, for API and token requests", async () => {
