@@ -46,7 +46,7 @@ export const oauthM2MProvider: CredentialsProvider = {
         }
         const data = parseBody(res.data) as {
           access_token?: string;
-          expires_in?: number;
+          expires_in?: number | string;
           error?: string;
           error_description?: string;
         };
@@ -66,7 +66,7 @@ export const oauthM2MProvider: CredentialsProvider = {
         }
         return {
           accessToken: data.access_token,
-          expiresAt: typeof data.expires_in === "number" ? clock.now() + data.expires_in * 1000 : undefined,
+          expiresAt: expiresAt(data.expires_in, clock.now()),
         };
       },
       clock,
@@ -75,6 +75,12 @@ export const oauthM2MProvider: CredentialsProvider = {
     return { headers: async (signal) => ({ Authorization: `Bearer ${await cache.get(signal)}` }) };
   },
 };
+
+/** Some token servers send `expires_in` as a string; without it, the token is kept until rejected. */
+function expiresAt(expiresIn: unknown, now: number): number | undefined {
+  const seconds = typeof expiresIn === "string" && expiresIn.trim() !== "" ? Number(expiresIn) : expiresIn;
+  return typeof seconds === "number" && Number.isFinite(seconds) ? now + seconds * 1000 : undefined;
+}
 
 function parseBody(data: unknown): unknown {
   if (typeof data !== "string") return data;

@@ -105,6 +105,19 @@ describe("OAuth machine-to-machine", () => {
     expect(call.isDone()).toBe(true);
   });
 
+  it("reads expires_in sent as a string", async () => {
+    const clock = new FakeClock();
+    nock(HOST).post("/oidc/v1/token").reply(200, { access_token: "at-str", expires_in: "120" });
+    nock(HOST).post("/oidc/v1/token").reply(200, { access_token: "at-next", expires_in: 3600 });
+    api("at-str");
+    const next = api("at-next");
+    const db = new Databricks({ host: HOST, clientId: "sp-id", clientSecret: "sp-secret", clock, env: {} });
+    await get(db);
+    clock.advance(81_000); // 39 s left of 120 s: refreshed
+    await get(db);
+    expect(next.isDone()).toBe(true);
+  });
+
   it("makes concurrent callers share one token request", async () => {
     const { seen } = tokenEndpoint("at-shared", 3600, 50);
     const calls = api("at-shared", 10);
