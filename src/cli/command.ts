@@ -7,6 +7,7 @@ export interface CliIO {
 
 /** One subcommand: `brickml <name> …`. Each lives in its own file in `commands/`. */
 export interface Command {
+  /** One or more words: `emulator`, `runs wait`. */
   name: string;
   /** One line for the command list. */
   summary: string;

@@ -14,9 +14,19 @@ function overview(commands: Command[]): string {
   ].join("\n");
 }
 
+/** The command whose name (one or more words, e.g. `runs wait`) starts `args`; the longest wins. */
+function findCommand(commands: Command[], args: string[]): Command | undefined {
+  let best: Command | undefined;
+  for (const c of commands) {
+    const words = c.name.split(" ");
+    if (words.every((w, i) => args[i] === w) && words.length > (best?.name.split(" ").length ?? 0)) best = c;
+  }
+  return best;
+}
+
 /** Runs the command line `args` (without node and script); resolves with the exit code. */
 export async function main(args: string[], io: CliIO, commands: Command[]): Promise<number> {
-  const [name, ...rest] = args;
+  const [name] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.stderr : io.stdout).write(overview(commands));
     return name === undefined ? 2 : 0;
@@ -25,13 +35,17 @@ export async function main(args: string[], io: CliIO, commands: Command[]): Prom
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = findCommand(commands, args);
   if (!command) {
-    io.stderr.write(`brickml: unknown command "${name}"\n\n${overview(commands)}`);
+    const words = args
+      .filter((a) => !a.startsWith("-"))
+      .slice(0, 2)
+      .join(" ");
+    io.stderr.write(`brickml: unknown command "${words}"\n\n${overview(commands)}`);
     return 2;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(args.slice(command.name.split(" ").length), io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(

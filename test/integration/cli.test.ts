@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Command } from "../../src/cli/command.js";
 import { COMMANDS } from "../../src/cli/commands/index.js";
 import { main } from "../../src/cli/main.js";
 import { loadSnapshot } from "../../src/emulator/persistence.js";
@@ -93,6 +94,33 @@ describe("brickml (in process)", () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain(message);
     expect(res.stderr).toContain("brickml emulator --help");
+  });
+});
+
+describe("commands of more than one word", () => {
+  const calls: string[][] = [];
+  const fake = (name: string): Command => ({
+    name,
+    summary: `the ${name} command`,
+    usage: "",
+    run: async (args) => {
+      calls.push([name, ...args]);
+      return 0;
+    },
+  });
+  const commands = [fake("runs"), fake("runs wait"), fake("endpoints status")];
+  const io = () => ({ stdout: new PassThrough(), stderr: new PassThrough(), env: {} });
+
+  it("dispatch to the longest matching name, passing the rest", async () => {
+    expect(await main(["runs", "wait", "123", "--timeout", "60"], io(), commands)).toBe(0);
+    expect(await main(["runs", "list"], io(), commands)).toBe(0);
+    expect(await main(["endpoints", "status", "churn"], io(), commands)).toBe(0);
+    expect(calls).toEqual([
+      ["runs wait", "123", "--timeout", "60"],
+      ["runs", "list"],
+      ["endpoints status", "churn"],
+    ]);
+    expect(await main(["endpoints", "delete"], io(), commands)).toBe(2);
   });
 });
 
