@@ -73,8 +73,10 @@ export class ModelVersionRegistration extends Service {
       options,
     );
     const version = created.version;
+    // The server's spelling of the name (Unity Catalog stores names in lower case).
+    const stored = parseFullName(created.name ?? "") ?? target;
     try {
-      const dest = modelVersionFilesRoot(target.catalog, target.schema, target.model, version);
+      const dest = modelVersionFilesRoot(stored.catalog, stored.schema, stored.model, version);
       for (const file of files) {
         await this.files.upload(
           {

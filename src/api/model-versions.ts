@@ -30,7 +30,7 @@ const updateRequest = z.looseObject({
   version: versionNumber,
   comment: z.string().optional(),
 });
-const deleteRequest = z.looseObject({ full_name: ucFullName, version: versionNumber });
+const versionRef = z.looseObject({ full_name: ucFullName, version: versionNumber });
 const byAliasRequest = z.looseObject({
   full_name: ucFullName,
   alias: ucName,
@@ -57,7 +57,7 @@ const mlflowGetResponse = z.looseObject({
 export type GetModelVersionRequest = z.input<typeof versionRequest>;
 export type ListModelVersionsRequest = z.input<typeof listRequest>;
 export type UpdateModelVersionRequest = z.input<typeof updateRequest>;
-export type DeleteModelVersionRequest = z.input<typeof deleteRequest>;
+export type DeleteModelVersionRequest = z.input<typeof versionRef>;
 export type GetModelVersionByAliasRequest = z.input<typeof byAliasRequest>;
 export type CreateModelVersionRequest = z.input<typeof createRequest>;
 
@@ -98,7 +98,7 @@ export class ModelVersionsAPI extends Service {
 
   /** `DELETE …/versions/{version}`: also removes its aliases. */
   async delete(req: DeleteModelVersionRequest, options?: RequestOptions): Promise<void> {
-    const r = validate(deleteRequest, req, "modelVersions.delete request");
+    const r = validate(versionRef, req, "modelVersions.delete request");
     await this.request({ method: "DELETE", path: versionPath(r.full_name, r.version) }, options);
   }
 
@@ -145,11 +145,11 @@ export class ModelVersionsAPI extends Service {
 
   /** Polls the version until READY; FAILED_REGISTRATION rejects with the server's status message. */
   waitUntilModelVersionReady(
-    req: { full_name: string; version: number },
+    req: DeleteModelVersionRequest,
     waitOptions: WaitOptions<ModelVersionInfo> = {},
     options?: RequestOptions,
   ): Promise<ModelVersionInfo> {
-    const r = validate(deleteRequest, req, "modelVersions.waitUntilModelVersionReady request");
+    const r = validate(versionRef, req, "modelVersions.waitUntilModelVersionReady request");
     const name = parseFullName(r.full_name)!;
     const waiter: Waiter<ModelVersionInfo, ModelVersionInfo> = {
       what: `model version ${r.full_name}/${r.version} to be READY`,

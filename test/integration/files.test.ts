@@ -118,6 +118,25 @@ describe("Files API against the emulator", () => {
     expect(isValidationError(err2)).toBe(true);
   });
 
+  it("keeps files, with their bytes, in the emulator's data file across restarts", async () => {
+    const dataFile = join(dir, "state.json");
+    const first = await startEmulator({ dataFile, token: "persist" });
+    const bytes = Buffer.from([0, 255, 1, 254]);
+    try {
+      const client = new Databricks({ host: first.url, token: "persist", env: {} });
+      await client.files.upload({ file_path: `${VOL}/kept/data.bin`, contents: bytes });
+    } finally {
+      await first.close();
+    }
+    const second = await startEmulator({ dataFile, token: "persist" });
+    try {
+      const client = new Databricks({ host: second.url, token: "persist", env: {} });
+      expect(await client.files.downloadBuffer({ file_path: `${VOL}/kept/data.bin` })).toEqual(bytes);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("keeps uploads whole through injected faults (stream factories are re-opened)", async () => {
     emu.faults.set({ rate: 0.5, kinds: ["503", "reset-before"], seed: 7, path: "/fs/files/" });
     try {

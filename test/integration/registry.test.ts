@@ -225,6 +225,25 @@ describe("Unity Catalog models against the emulator", () => {
     ).toBe(3);
   });
 
+  it("registers under a full name spelled in any case", async () => {
+    await db.registeredModels.create({ catalog_name: "Main", schema_name: "ML", name: "Mixed_Case" });
+    const run = trainingRun();
+    const v = await db.modelVersions.createAndWait({
+      name: "MAIN.ml.mixed_CASE",
+      source: `runs:/${run.run_id}/model`,
+    });
+    expect(v).toMatchObject({
+      catalog_name: "main",
+      schema_name: "ml",
+      model_name: "mixed_case",
+      status: "READY",
+    });
+    const files = await db.files
+      .listDirectoryContents({ directory_path: "/Models/main/ml/mixed_case/1" })
+      .toArray({ limit: 9 });
+    expect(files.map((f) => f.name)).toContain("MLmodel");
+  });
+
   it("refuses a model without a signature before creating a version", async () => {
     await db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: "unsigned" });
     const run = trainingRun({ signature: false });

@@ -170,6 +170,10 @@ function checkPath(path: string, kind: "file" | "directory"): string {
       `Invalid ${kind} path '${path}': expected /Volumes/<catalog>/<schema>/<volume>/… (or an MLflow /Models or /WorkspaceInternal path).`,
     );
   }
+  // Unity Catalog names are case-insensitive, and so are the model folders named after them.
+  if (segments[0] === "Models") {
+    for (let i = 1; i <= 3 && i < segments.length; i++) segments[i] = segments[i]!.toLowerCase();
+  }
   return `/${segments.join("/")}`;
 }
 
