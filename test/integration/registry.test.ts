@@ -244,6 +244,15 @@ describe("Unity Catalog models against the emulator", () => {
     expect(files.map((f) => f.name)).toContain("MLmodel");
   });
 
+  it("registers from an artifact URI as well as from runs:/", async () => {
+    await db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: "by_uri" });
+    const run = trainingRun();
+    const { run: info } = await db.runs.get({ run_id: run.run_id });
+    const source = `${info.info.artifact_uri}/model`;
+    const v = await db.modelVersions.createAndWait({ name: "main.ml.by_uri", source, run_id: run.run_id });
+    expect(v).toMatchObject({ source, run_id: run.run_id, status: "READY" });
+  });
+
   it("refuses a model without a signature before creating a version", async () => {
     await db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: "unsigned" });
     const run = trainingRun({ signature: false });
