@@ -1,4 +1,10 @@
 import { inspect } from "node:util";
+import { ExperimentsAPI } from "./api/experiments.js";
+import { FilesAPI } from "./api/files.js";
+import { ModelRegistryAPI } from "./api/model-registry.js";
+import { ModelVersionsAPI } from "./api/model-versions.js";
+import { RegisteredModelsAPI } from "./api/registered-models.js";
+import { RunsAPI } from "./api/runs.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DatabricksOptions, type ResolvedConfig, resolveConfig } from "./core/config.js";
@@ -102,6 +108,36 @@ export class Databricks {
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     return new Databricks({}, { ctx: { ...this.ctx, transport }, config: this.config });
+  }
+
+  /** Files API: files and directories in volumes (streamed uploads and downloads). */
+  get files(): FilesAPI {
+    return this.service("files", (c) => new FilesAPI(c));
+  }
+
+  /** MLflow experiments. */
+  get experiments(): ExperimentsAPI {
+    return this.service("experiments", (c) => new ExperimentsAPI(c));
+  }
+
+  /** MLflow runs: logging, search, metric history and artifacts. */
+  get runs(): RunsAPI {
+    return this.service("runs", (c) => new RunsAPI(c));
+  }
+
+  /** Unity Catalog registered models and aliases. */
+  get registeredModels(): RegisteredModelsAPI {
+    return this.service("registeredModels", (c) => new RegisteredModelsAPI(c));
+  }
+
+  /** Unity Catalog model versions, including registering new ones. */
+  get modelVersions(): ModelVersionsAPI {
+    return this.service("modelVersions", (c) => new ModelVersionsAPI(c));
+  }
+
+  /** The workspace (non-Unity Catalog) model registry. */
+  get modelRegistry(): ModelRegistryAPI {
+    return this.service("modelRegistry", (c) => new ModelRegistryAPI(c));
   }
 
   /** Any REST call, with the client's auth, retries, timeouts and error mapping. */

@@ -1,3 +1,98 @@
+export type {
+  CreateExperimentRequest,
+  CreateExperimentResponse,
+  GetExperimentByNameRequest,
+  GetExperimentRequest,
+  GetExperimentResponse,
+  GetOrCreateExperimentResult,
+  SearchExperimentsRequest,
+  SetExperimentTagRequest,
+} from "./api/experiments.js";
+export { ExperimentsAPI } from "./api/experiments.js";
+export type {
+  DirectoryEntry,
+  DirectoryRequest,
+  DownloadToFileRequest,
+  FileDownload,
+  FileMetadata,
+  FileRequest,
+  ListDirectoryContentsRequest,
+  UploadContents,
+  UploadFromFileRequest,
+  UploadRequest,
+} from "./api/files.js";
+export { FilesAPI } from "./api/files.js";
+export type {
+  Experiment,
+  ExperimentTag,
+  FileInfo,
+  Metric,
+  Run,
+  RunInfo,
+  RunStatus,
+} from "./api/mlflow-schemas.js";
+export type { Mlmodel, MlmodelSignature } from "./api/mlmodel.js";
+export { parseMlmodel, signatureProblem } from "./api/mlmodel.js";
+export type {
+  CreateLegacyModelVersionRequest,
+  CreateModelRequest,
+  CreateModelResponse,
+  GetModelResponse,
+  LegacyModelVersion,
+  LegacyModelVersionRequest,
+  LegacyModelVersionResponse,
+  LegacyRegisteredModel,
+  SearchModelsRequest,
+  SearchModelVersionsRequest,
+  Stage,
+  TransitionStageRequest,
+  TransitionStageResponse,
+} from "./api/model-registry.js";
+export { ModelRegistryAPI } from "./api/model-registry.js";
+export { REGISTRATION_TAG } from "./api/model-version-registration.js";
+export type {
+  CreateModelVersionRequest,
+  DeleteModelVersionRequest,
+  GetModelVersionByAliasRequest,
+  GetModelVersionRequest,
+  ListModelVersionsRequest,
+  UpdateModelVersionRequest,
+} from "./api/model-versions.js";
+export { ModelVersionsAPI } from "./api/model-versions.js";
+export type {
+  CreateRegisteredModelRequest,
+  DeleteRegisteredModelAliasRequest,
+  DeleteRegisteredModelRequest,
+  GetOrCreateRegisteredModelResult,
+  GetRegisteredModelRequest,
+  ListRegisteredModelsRequest,
+  SetRegisteredModelAliasRequest,
+  UpdateRegisteredModelRequest,
+} from "./api/registered-models.js";
+export { RegisteredModelsAPI } from "./api/registered-models.js";
+export type {
+  ArtifactRequest,
+  CreateRunRequest,
+  GetMetricHistoryRequest,
+  GetRunRequest,
+  ListArtifactsRequest,
+  LogBatchRequest,
+  LogMetricRequest,
+  LogParamRequest,
+  RunResponse,
+  SearchRunsRequest,
+  SetRunTagRequest,
+  UpdateRunRequest,
+  UpdateRunResponse,
+  UploadArtifactRequest,
+} from "./api/runs.js";
+export { RunsAPI } from "./api/runs.js";
+export type {
+  ModelVersionInfo,
+  ModelVersionStatus,
+  RegisteredModelAlias,
+  RegisteredModelInfo,
+} from "./api/uc-model-schemas.js";
 export type { ClientOptions, DerivedOptions, PublicConfig } from "./client.js";
 export { Databricks } from "./client.js";
 export type { Clock } from "./core/clock.js";

@@ -285,6 +285,9 @@ export class Transport {
               ? "arraybuffer"
               : "text",
         beforeRedirect: (redirect: Record<string, any>) => guardRedirect(origin, redirect),
+        // Following a redirect means replaying the body, so the redirect layer keeps every byte
+        // sent; a streamed body must stay unbuffered, and a redirect then surfaces as an error.
+        ...(typeof spec.data === "function" ? { maxRedirects: 0 } : {}),
       });
     } catch (cause) {
       const reason = controller.signal.reason;
