@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type BenchResult, median, report, round, saveResults } from "./lib.js";
+import { ensureBuild, ROOT } from "./build.js";
+import { type BenchResult, isMain, median, report, round, saveResults } from "./lib.js";
 
-const ROOT = join(import.meta.dirname, "..");
 const RUNS = 11;
 
 /** Code run in a fresh Node.js process: import the candidates and report time and memory. */
@@ -27,8 +26,7 @@ console.log(JSON.stringify({ ms: t1 - t0, rss: m.rss - h0.rss, heap: m.heapUsed 
 }
 
 export async function run(): Promise<BenchResult> {
-  if (!existsSync(join(ROOT, "dist/index.js")))
-    execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+  ensureBuild();
   const rows: BenchResult["rows"] = [];
   const medians: Record<string, { ms: number; rss: number }> = {};
   for (const [name, code] of Object.entries(candidates)) {
@@ -61,7 +59,7 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const r = await run();
   report(r);
   saveResults([r]);

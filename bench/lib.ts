@@ -74,3 +74,25 @@ export function saveResults(results: BenchResult[]): string {
   );
   return file;
 }
+
+/** Whether `value` meets a target written as `< 0.5`, `<= 1.10`, `> 1` or `>= 2`. */
+export function meetsTarget(value: number, target: string): boolean {
+  const m = /^\s*(<=|>=|<|>)\s*(-?[\d.]+)\s*$/.exec(target);
+  if (!m) throw new Error(`Unreadable target "${target}"`);
+  const limit = Number(m[2]);
+  switch (m[1]) {
+    case "<":
+      return value < limit;
+    case "<=":
+      return value <= limit;
+    case ">":
+      return value > limit;
+    default:
+      return value >= limit;
+  }
+}
+
+/** True when run as `tsx bench/<file>.ts` rather than imported by another benchmark. */
+export function isMain(moduleUrl: string): boolean {
+  return moduleUrl === `file://${process.argv[1]}`;
+}

@@ -17,6 +17,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from "./errors.js";
+import { redact, redactDeep } from "./redact.js";
 
 type ErrorClass = new (init: DatabricksErrorInit) => DatabricksError;
 
@@ -94,7 +95,10 @@ function truncate(s: string): string {
 
 function parseObject(body: Record<string, unknown>): ParsedBody {
   const out: ParsedBody = {};
-  if (body.error_code !== undefined && body.error_code !== null) out.errorCode = String(body.error_code);
+  // A code is a non-empty string or a number; anything else (empty, an object) says nothing.
+  const code = body.error_code;
+  if ((typeof code === "string" && code.trim() !== "") || typeof code === "number")
+    out.errorCode = String(code);
   if (typeof body.message === "string") out.message = body.message;
   else if (typeof body.error === "string") out.message = body.error;
   else if (typeof body.detail === "string") {
@@ -135,6 +139,8 @@ export interface ErrorContext {
   method?: string | undefined;
   path?: string | undefined;
   retryAfterMs?: number | undefined;
+  /** Credentials the request carried: a server that echoes them must not put them in the error. */
+  secrets?: readonly string[] | undefined;
 }
 
 /** Turns any error answer a Databricks server (or a gateway in front of it) sends into a typed error. */
@@ -146,8 +152,9 @@ export function errorFromResponse(ctx: ErrorContext): DatabricksError {
     parsed = parseObject(body as Record<string, unknown>);
   else parsed = {};
 
-  const message = parsed.message || ctx.statusText || `HTTP ${ctx.status}`;
-  const errorCode = parsed.errorCode ?? defaultCode(ctx.status);
+  const secrets = ctx.secrets ?? [];
+  const message = redact(parsed.message || ctx.statusText || `HTTP ${ctx.status}`, secrets);
+  const errorCode = redact(parsed.errorCode ?? defaultCode(ctx.status), secrets);
   // Only a code the server sent picks the class; a code filled in from the status must not
   // (an unknown status filled in as UNKNOWN is not an internal error).
   let cls =
@@ -167,7 +174,7 @@ export function errorFromResponse(ctx: ErrorContext): DatabricksError {
     errorCode,
     statusCode: ctx.status,
     requestId: ctx.requestId ?? requestIdFromDetails(parsed.details),
-    details: parsed.details,
+    details: secrets.length ? redactDeep(parsed.details, secrets) : parsed.details,
     method: ctx.method,
     path: ctx.path,
     retryAfterMs: ctx.retryAfterMs,

@@ -11,6 +11,7 @@ import { isLoopback } from "./config.js";
 import { errorFromResponse } from "./error-mapping.js";
 import { AbortError, BrickmlError, ConnectionError, TimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { secretsOf } from "./redact.js";
 import { CERTIFICATE_ERRORS, parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
 
 /** Options every call accepts, as its last argument. */
@@ -270,8 +271,12 @@ export class Transport {
     const started = s.clock.now();
     const origin = new URL(fullUrl);
     let res: AxiosResponse;
+    let credentials: Record<string, string> = {};
     try {
-      if (!spec.anonymous) Object.assign(headers, await s.credentials.headers(controller.signal));
+      if (!spec.anonymous) {
+        credentials = await s.credentials.headers(controller.signal);
+        Object.assign(headers, credentials);
+      }
       res = await this.axios.request({
         method: spec.method,
         url: fullUrl,
@@ -318,6 +323,7 @@ export class Transport {
         method: spec.method,
         path: spec.path,
         retryAfterMs: parseRetryAfter(resHeaders, s.clock.now()),
+        secrets: secretsOf(Object.values(credentials)),
       });
       this.emit(spec, attempt, started, res.status, requestId, err);
       throw err;

@@ -61,6 +61,7 @@ export const oauthM2MProvider: CredentialsProvider = {
               : res.data,
             method: "POST",
             path: TOKEN_PATH,
+            secrets: [clientSecret, basic],
           });
           throw err;
         }
