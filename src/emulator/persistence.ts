@@ -1,5 +1,14 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 
 export interface Snapshot {
   version: 1;
@@ -10,6 +19,7 @@ export interface Snapshot {
 
 /** Reads a snapshot; undefined when the file does not exist yet. */
 export function loadSnapshot(file: string): Snapshot | undefined {
+  removeStaleTempFiles(file);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -31,8 +41,8 @@ export function loadSnapshot(file: string): Snapshot | undefined {
 
 /**
  * Writes the snapshot to a temporary file, flushes it, and renames it over the old one: a crash
- * mid-write leaves either the old or the new state, never a torn file. A leftover temporary file
- * from a crash is simply overwritten by the next save.
+ * mid-write leaves either the old or the new state, never a torn file. The temporary file a
+ * crash leaves behind is removed at the next start.
  */
 export function saveSnapshot(file: string, snap: Snapshot): void {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -57,5 +67,31 @@ function syncDirectory(dir: string): void {
     // Windows cannot fsync a directory; the rename is still atomic there.
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Removes `<file>.<pid>.tmp` files whose process is gone (killed in the middle of a save). */
+function removeStaleTempFiles(file: string): void {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1]);
+    if (name.startsWith(prefix) && pid && !alive(pid)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -66,6 +75,8 @@ describe("persistence with a data file", () => {
     const again = await start(file);
     try {
       expect(stateOf(again)[id]).toMatchObject({ name: "before-crash" });
+      // The crashed process is gone, so its temporary file is cleared away.
+      expect(existsSync(`${file}.99999.tmp`)).toBe(false);
     } finally {
       await again.close();
     }
