@@ -5,7 +5,14 @@ import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
 import { parseLenient, validate } from "../core/validation.js";
 import { isAmbiguousFailure } from "./ambiguous-failure.js";
-import { type Experiment, experimentSchema, keyValueInput, VIEW_TYPES } from "./mlflow-schemas.js";
+import {
+  type Experiment,
+  experimentSchema,
+  keyValueInput,
+  mlflowKey,
+  tagValue,
+  VIEW_TYPES,
+} from "./mlflow-schemas.js";
 
 const BASE = "/api/2.0/mlflow/experiments";
 const id = z.string().min(1);
@@ -25,7 +32,7 @@ const searchRequest = z.looseObject({
   order_by: z.array(z.string()).optional(),
   view_type: z.enum(VIEW_TYPES).optional(),
 });
-const setTagRequest = z.looseObject({ experiment_id: id, key: z.string().min(1), value: z.string() });
+const setTagRequest = z.looseObject({ experiment_id: id, key: mlflowKey, value: tagValue });
 
 const createResponse = z.looseObject({ experiment_id: z.string() });
 const getResponse = z.looseObject({ experiment: experimentSchema });

@@ -6,12 +6,22 @@ import { openEnum } from "../core/validation.js";
 export const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] as const;
 export const VIEW_TYPES = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] as const;
 
-/** A tag or param as the requests carry it. */
-export const keyValueInput = z.looseObject({ key: z.string().min(1), value: z.string() });
+/**
+ * MLflow's size limits (the newest, most generous values of `mlflow/utils/validation.py`): the
+ * server refuses longer keys and values, so they are caught before sending.
+ */
+export const mlflowKey = z.string().min(1).max(250);
+export const paramValue = z.string().max(6000);
+export const tagValue = z.string().max(8000);
+
+/** A tag as the requests carry it. */
+export const keyValueInput = z.looseObject({ key: mlflowKey, value: tagValue });
+/** A run param as the requests carry it. */
+export const paramInput = z.looseObject({ key: mlflowKey, value: paramValue });
 
 /** A metric point as `log-metric` / `log-batch` send it. */
 export const metricInput = z.looseObject({
-  key: z.string().min(1),
+  key: mlflowKey,
   value: z.number().refine(Number.isFinite, "must be a finite number (JSON cannot carry NaN or Infinity)"),
   timestamp: z.number().int(),
   step: z.number().int().optional(),

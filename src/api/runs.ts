@@ -14,10 +14,14 @@ import {
   type Metric,
   metricInput,
   metricSchema,
+  mlflowKey,
+  paramInput,
+  paramValue,
   RUN_STATUSES,
   type Run,
   runInfoSchema,
   runSchema,
+  tagValue,
   VIEW_TYPES,
 } from "./mlflow-schemas.js";
 
@@ -51,20 +55,20 @@ const searchRequest = z.looseObject({
   max_results: z.number().int().min(1).max(50_000).optional(),
   order_by: z.array(z.string()).optional(),
 });
-const setTagRequest = z.looseObject({ run_id: runId, key: z.string().min(1), value: z.string() });
+const setTagRequest = z.looseObject({ run_id: runId, key: mlflowKey, value: tagValue });
 const logMetricRequest = z.looseObject({
   run_id: runId,
-  key: z.string().min(1),
+  key: mlflowKey,
   value: metricInput.shape.value,
   /** Epoch ms; defaults to now. */
   timestamp: z.number().int().optional(),
   step: z.number().int().optional(),
 });
-const logParamRequest = z.looseObject({ run_id: runId, key: z.string().min(1), value: z.string() });
+const logParamRequest = z.looseObject({ run_id: runId, key: mlflowKey, value: paramValue });
 const logBatchRequest = z.looseObject({
   run_id: runId,
   metrics: z.array(metricInput).optional(),
-  params: z.array(keyValueInput).optional(),
+  params: z.array(paramInput).optional(),
   tags: z.array(keyValueInput).optional(),
 });
 const metricHistoryRequest = z.looseObject({

@@ -1,0 +1,298 @@
+// A catalogue of bad inputs across every service: each must fail with a ValidationError that
+// names the bad field, before anything is sent.
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Databricks, isValidationError, Paginated, type ValidationError } from "../../src/index.js";
+import { rejection } from "../helpers.js";
+
+const HOST = "https://bad-input.example.com";
+const LONG = (n: number) => "x".repeat(n);
+
+/** One bad input: the call that makes it, and the field path the error must name. */
+type Row = [what: string, call: (db: Databricks) => unknown, field: string];
+
+const UC: Row[] = [
+  [
+    "model name missing",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: "ml" } as any),
+    "name",
+  ],
+  [
+    "model name with /",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: "a/b" }),
+    "name",
+  ],
+  [
+    "model name ..",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: ".." }),
+    "name",
+  ],
+  [
+    "model name with %",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: "a%2Fb" }),
+    "name",
+  ],
+  [
+    "model name with a control character",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: "a\u0007b" }),
+    "name",
+  ],
+  [
+    "model name of 256 characters",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: LONG(256) }),
+    "name",
+  ],
+  [
+    "catalog name empty",
+    (db) => db.registeredModels.create({ catalog_name: "", schema_name: "ml", name: "m" }),
+    "catalog_name",
+  ],
+  [
+    "schema name a number",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: 7 as any, name: "m" }),
+    "schema_name",
+  ],
+  ["full name of two parts", (db) => db.registeredModels.get({ full_name: "main.ml" }), "full_name"],
+  ["full name with /", (db) => db.registeredModels.get({ full_name: "main.ml.a/b" }), "full_name"],
+  [
+    "full name with an encoded dot-dot",
+    (db) => db.registeredModels.delete({ full_name: "main.ml.%2e%2e" }),
+    "full_name",
+  ],
+  [
+    "full name with a space",
+    (db) => db.registeredModels.update({ full_name: "main.ml.my model", comment: "c" }),
+    "full_name",
+  ],
+  ["list: catalog without schema", (db) => db.registeredModels.list({ catalog_name: "main" }), "schema_name"],
+  ["list: negative max_results", (db) => db.registeredModels.list({ max_results: -1 }), "max_results"],
+  [
+    "alias empty",
+    (db) => db.registeredModels.setAlias({ full_name: "main.ml.m", alias: "", version_num: 1 }),
+    "alias",
+  ],
+  [
+    "alias with /",
+    (db) => db.registeredModels.setAlias({ full_name: "main.ml.m", alias: "a/b", version_num: 1 }),
+    "alias",
+  ],
+  ["alias ..", (db) => db.registeredModels.deleteAlias({ full_name: "main.ml.m", alias: ".." }), "alias"],
+  [
+    "alias version 0",
+    (db) => db.registeredModels.setAlias({ full_name: "main.ml.m", alias: "champion", version_num: 0 }),
+    "version_num",
+  ],
+  [
+    "alias version 1.5",
+    (db) => db.registeredModels.setAlias({ full_name: "main.ml.m", alias: "champion", version_num: 1.5 }),
+    "version_num",
+  ],
+  [
+    "alias version as a string",
+    (db) =>
+      db.registeredModels.setAlias({ full_name: "main.ml.m", alias: "champion", version_num: "1" as any }),
+    "version_num",
+  ],
+  ["version -1", (db) => db.modelVersions.get({ full_name: "main.ml.m", version: -1 }), "version"],
+  ["version NaN", (db) => db.modelVersions.get({ full_name: "main.ml.m", version: Number.NaN }), "version"],
+  [
+    "version by alias with a space",
+    (db) => db.modelVersions.getByAlias({ full_name: "main.ml.m", alias: "x y" }),
+    "alias",
+  ],
+  ["version source empty", (db) => db.modelVersions.create({ name: "main.ml.m", source: "" }), "source"],
+  [
+    "version of a one-part model name",
+    (db) => db.modelVersions.create({ name: "m", source: "runs:/r/model" }),
+    "name",
+  ],
+  [
+    "version comment a number",
+    (db) => db.modelVersions.update({ full_name: "main.ml.m", version: 1, comment: 5 as any }),
+    "comment",
+  ],
+];
+
+const FILES: Row[] = [
+  [
+    "relative file path",
+    (db) => db.files.upload({ file_path: "Volumes/a/b.csv", contents: "x" }),
+    "file_path",
+  ],
+  [
+    "file path with ..",
+    (db) => db.files.upload({ file_path: "/Volumes/a/../b.csv", contents: "x" }),
+    "file_path",
+  ],
+  [
+    "upload contents a number",
+    (db) => db.files.upload({ file_path: "/Volumes/a/b/c/d.csv", contents: 42 as any }),
+    "contents",
+  ],
+  ["file path empty", (db) => db.files.download({ file_path: "" }), "file_path"],
+  ["file path with NUL", (db) => db.files.delete({ file_path: "/Volumes/a/b\u0000c" }), "file_path"],
+  [
+    "directory path with an empty segment",
+    (db) => db.files.createDirectory({ directory_path: "/Volumes/x//y" }),
+    "directory_path",
+  ],
+  [
+    "page size 0",
+    (db) => db.files.listDirectoryContents({ directory_path: "/Volumes/a/b/c", page_size: 0 }),
+    "page_size",
+  ],
+  [
+    "page size 5000",
+    (db) => db.files.listDirectoryContents({ directory_path: "/Volumes/a/b/c", page_size: 5000 }),
+    "page_size",
+  ],
+];
+
+const MLFLOW: Row[] = [
+  ["experiment name empty", (db) => db.experiments.create({ name: "" }), "name"],
+  [
+    "experiment tag key empty",
+    (db) => db.experiments.create({ name: "/Shared/x", tags: [{ key: "", value: "v" }] }),
+    "tags.0.key",
+  ],
+  ["experiment id missing", (db) => db.experiments.get({} as any), "experiment_id"],
+  ["experiment search max_results 0", (db) => db.experiments.search({ max_results: 0 }), "max_results"],
+  [
+    "experiment search unknown view type",
+    (db) => db.experiments.search({ view_type: "SOME" as any }),
+    "view_type",
+  ],
+  [
+    "experiment tag value missing",
+    (db) => db.experiments.setTag({ experiment_id: "1", key: "k" } as any),
+    "value",
+  ],
+  ["run experiment id a number", (db) => db.runs.create({ experiment_id: 123 as any }), "experiment_id"],
+  ["run start time 1.5", (db) => db.runs.create({ experiment_id: "1", start_time: 1.5 }), "start_time"],
+  ["run status unknown", (db) => db.runs.update({ run_id: "r", status: "DONE" as any }), "status"],
+  ["metric NaN", (db) => db.runs.logMetric({ run_id: "r", key: "rmse", value: Number.NaN }), "value"],
+  [
+    "metric Infinity",
+    (db) => db.runs.logMetric({ run_id: "r", key: "rmse", value: Number.POSITIVE_INFINITY }),
+    "value",
+  ],
+  ["metric step 0.5", (db) => db.runs.logMetric({ run_id: "r", key: "rmse", value: 1, step: 0.5 }), "step"],
+  ["param key empty", (db) => db.runs.logParam({ run_id: "r", key: "", value: "v" }), "key"],
+  ["run id empty", (db) => db.runs.get({ run_id: "" }), "run_id"],
+  [
+    "batch metric without timestamp",
+    (db) => db.runs.logBatch({ run_id: "r", metrics: [{ key: "a", value: 1 } as any] }),
+    "metrics.0.timestamp",
+  ],
+  ["search without experiments", (db) => db.runs.search({ experiment_ids: [] }), "experiment_ids"],
+  ["artifact path absolute", (db) => db.runs.listArtifacts({ run_id: "r", path: "/etc" }), "path"],
+  [
+    "artifact path escaping with ..",
+    (db) => db.runs.downloadArtifact({ run_id: "r", path: "model/../../x" }),
+    "path",
+  ],
+  [
+    "artifact contents an object",
+    (db) => db.runs.uploadArtifact({ run_id: "r", path: "a.txt", contents: {} as any }),
+    "contents",
+  ],
+  [
+    "metric history key empty",
+    (db) => db.runs.getMetricHistory({ run_id: "r", metric_key: "" }),
+    "metric_key",
+  ],
+  [
+    "param value of 6001 characters",
+    (db) => db.runs.logParam({ run_id: "r", key: "prompt", value: LONG(6001) }),
+    "value",
+  ],
+  [
+    "batch param value of 6001 characters",
+    (db) => db.runs.logBatch({ run_id: "r", params: [{ key: "p", value: LONG(6001) }] }),
+    "params.0.value",
+  ],
+  [
+    "tag value of 8001 characters",
+    (db) => db.runs.setTag({ run_id: "r", key: "note", value: LONG(8001) }),
+    "value",
+  ],
+  [
+    "metric key of 251 characters",
+    (db) => db.runs.logMetric({ run_id: "r", key: LONG(251), value: 1 }),
+    "key",
+  ],
+  [
+    "experiment tag key of 251 characters",
+    (db) => db.experiments.setTag({ experiment_id: "1", key: LONG(251), value: "v" }),
+    "key",
+  ],
+  ["workspace model name empty", (db) => db.modelRegistry.createModel({ name: "" }), "name"],
+  [
+    "stage unknown",
+    (db) =>
+      db.modelRegistry.transitionStage({
+        name: "m",
+        version: 1,
+        stage: "Prod" as any,
+        archive_existing_versions: false,
+      }),
+    "stage",
+  ],
+  [
+    "stage without archive_existing_versions",
+    (db) => db.modelRegistry.transitionStage({ name: "m", version: 1, stage: "Staging" } as any),
+    "archive_existing_versions",
+  ],
+  [
+    "workspace model version 0",
+    (db) => db.modelRegistry.getModelVersion({ name: "m", version: 0 }),
+    "version",
+  ],
+];
+
+const CATALOGUE: Record<string, Row[]> = { "Unity Catalog models": UC, files: FILES, MLflow: MLFLOW };
+
+let attempted = 0;
+const count = () => attempted++;
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  // Any request at all, matched or not, counts.
+  nock.emitter.on("no match", count);
+});
+afterEach(() => nock.cleanAll());
+afterAll(() => {
+  nock.emitter.removeListener("no match", count);
+  nock.enableNetConnect();
+});
+
+it("holds at least 50 bad inputs", () => {
+  expect(Object.values(CATALOGUE).flat().length).toBeGreaterThanOrEqual(50);
+});
+
+for (const [service, rows] of Object.entries(CATALOGUE)) {
+  describe(service, () => {
+    it.each(rows)("%s → ValidationError naming %j, nothing sent", async (_what, call, field) => {
+      const events: unknown[] = [];
+      attempted = 0;
+      const db = new Databricks({
+        host: HOST,
+        token: "dapi-bad-input",
+        env: {},
+        onRequest: (e) => events.push(e),
+      });
+      const err = await rejection(
+        (async () => {
+          const out = call(db);
+          // Lists validate when called; reading the first page would be the first request.
+          return out instanceof Paginated ? out.firstPage() : out;
+        })(),
+      );
+      expect(isValidationError(err), String(err)).toBe(true);
+      expect((err as ValidationError).issues.map((i) => i.path)).toContain(field);
+      expect(err.message).toContain(field);
+      expect(events).toEqual([]);
+      expect(attempted).toBe(0);
+    });
+  });
+}
