@@ -3,7 +3,7 @@ import { BrickmlError, isAlreadyExists, isNotFound } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
-import { parseLenient, validate } from "../core/validation.js";
+import { parseLenient, parseNeeded, validate } from "../core/validation.js";
 import { isAmbiguousFailure } from "./ambiguous-failure.js";
 import {
   type Experiment,
@@ -141,7 +141,8 @@ export class ExperimentsAPI extends Service {
 
   private async findByName(name: string, options?: RequestOptions): Promise<Experiment | undefined> {
     try {
-      const { experiment } = await this.getByName({ experiment_name: name }, options);
+      const res = await this.getByName({ experiment_name: name }, options);
+      const { experiment } = parseNeeded(getResponse, res, "experiments.getByName response");
       if (experiment.lifecycle_stage === "deleted") {
         throw new BrickmlError(
           `The experiment ${JSON.stringify(name)} (id ${experiment.experiment_id}) is deleted; ` +

@@ -3,7 +3,7 @@ import { OperationFailedError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
-import { openEnum, parseLenient, validate } from "../core/validation.js";
+import { openEnum, parseLenient, parseNeeded, validate } from "../core/validation.js";
 import type { Waiter, WaitOptions } from "../core/wait.js";
 import { keyValueInput, tagSchema } from "./mlflow-schemas.js";
 import { versionNumber, wireVersion } from "./uc-names.js";
@@ -164,7 +164,8 @@ export class ModelRegistryAPI extends Service {
     waitOptions: WaitOptions<LegacyModelVersion> = {},
     options?: RequestOptions,
   ): Promise<LegacyModelVersion> {
-    const { model_version } = await this.createModelVersion(req, options);
+    const res = await this.createModelVersion(req, options);
+    const { model_version } = parseNeeded(versionResponse, res, "model-versions/create response");
     return this.waitUntilModelVersionReady(
       { name: req.name, version: model_version.version },
       waitOptions,
@@ -231,7 +232,12 @@ export class ModelRegistryAPI extends Service {
     const r = validate(versionRequest, req, "modelRegistry.waitUntilModelVersionReady request");
     const waiter: Waiter<LegacyModelVersion, LegacyModelVersion> = {
       what: `model version ${r.name}/${r.version} to be READY`,
-      poll: async (signal) => (await this.getModelVersion(r, { ...options, signal })).model_version,
+      poll: async (signal) =>
+        parseNeeded(
+          versionResponse,
+          await this.getModelVersion(r, { ...options, signal }),
+          "model-versions/get response",
+        ).model_version,
       state: (v) => String(v.status ?? "UNKNOWN"),
       message: (v) => v.status_message,
       outcome: (v) => {

@@ -6,13 +6,13 @@ import { isNotFound, ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import { tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
-import { parseLenient } from "../core/validation.js";
+import { parseNeeded } from "../core/validation.js";
 import { isAmbiguousFailure } from "./ambiguous-failure.js";
 import { filesPathOfArtifactUri, modelVersionFilesRoot, parseRunsUri } from "./artifact-location.js";
 import { FilesAPI } from "./files.js";
 import { parseMlmodel, signatureProblem } from "./mlmodel.js";
 import { modelPath } from "./registered-models.js";
-import { RunsAPI } from "./runs.js";
+import { RunsAPI, runArtifactUri } from "./runs.js";
 import { parseFullName, wireVersion } from "./uc-names.js";
 
 /** Tag that marks the version one registration call created, so a lost answer can be found again. */
@@ -104,7 +104,7 @@ export class ModelVersionRegistration extends Service {
       },
       options,
     );
-    return parseLenient(modelVersionResponse, res).model_version;
+    return parseNeeded(modelVersionResponse, res, "model-versions/finalize response").model_version;
   }
 
   private get files(): FilesAPI {
@@ -127,7 +127,8 @@ export class ModelVersionRegistration extends Service {
         ]);
       }
       run_id = runsUri.run_id;
-      const { run } = await new RunsAPI(this.ctx).get({ run_id }, options);
+      const res = await new RunsAPI(this.ctx).get({ run_id }, options);
+      const { run } = parseNeeded(runArtifactUri, res, "runs.get response");
       const base = (run.info.artifact_uri ?? "").replace(/\/+$/, "");
       resolved = runsUri.path ? `${base}/${runsUri.path}` : base;
     }
@@ -200,7 +201,7 @@ export class ModelVersionRegistration extends Service {
           { method: "POST", path: `${UC_MLFLOW}/model-versions/create`, body, idempotent: false },
           options,
         );
-        return parseLenient(modelVersionResponse, res).model_version;
+        return parseNeeded(modelVersionResponse, res, "model-versions/create response").model_version;
       } catch (error) {
         if (!isAmbiguousFailure(error) || attempt >= CREATE_ATTEMPTS) throw error;
         const found = await this.findRegistration(
@@ -226,7 +227,7 @@ export class ModelVersionRegistration extends Service {
         { method: "GET", path: `${UC_MLFLOW}/model-versions/search`, query: { filter, page_token } },
         options,
       );
-      return parseLenient(searchResponse, res);
+      return parseNeeded(searchResponse, res, "model-versions/search response");
     }, "model_versions");
     for await (const v of versions) {
       if (v.source !== undefined && v.source !== source) continue;
@@ -246,7 +247,7 @@ export class ModelVersionRegistration extends Service {
       { method: "GET", path: `${UC_MLFLOW}/model-versions/get`, query: { name, version: String(version) } },
       options,
     );
-    return parseLenient(modelVersionResponse, res).model_version;
+    return parseNeeded(modelVersionResponse, res, "model-versions/get response").model_version;
   }
 
   /**

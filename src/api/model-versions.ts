@@ -3,7 +3,7 @@ import { OperationFailedError } from "../core/errors.js";
 import { encodePath, type RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
-import { parseLenient, validate } from "../core/validation.js";
+import { parseLenient, parseNeeded, validate } from "../core/validation.js";
 import type { Waiter, WaitOptions } from "../core/wait.js";
 import { keyValueInput } from "./mlflow-schemas.js";
 import { ModelVersionRegistration } from "./model-version-registration.js";
@@ -153,7 +153,12 @@ export class ModelVersionsAPI extends Service {
     const name = parseFullName(r.full_name)!;
     const waiter: Waiter<ModelVersionInfo, ModelVersionInfo> = {
       what: `model version ${r.full_name}/${r.version} to be READY`,
-      poll: (signal) => this.get({ full_name: r.full_name, version: r.version }, { ...options, signal }),
+      poll: async (signal) =>
+        parseNeeded(
+          modelVersionInfoSchema,
+          await this.get({ full_name: r.full_name, version: r.version }, { ...options, signal }),
+          "model version response",
+        ),
       state: (v) => String(v.status ?? "MODEL_VERSION_STATUS_UNKNOWN"),
       outcome: async (v) => {
         if (v.status === "READY") return { done: v };

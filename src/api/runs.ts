@@ -3,7 +3,7 @@ import { BrickmlError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
-import { parseLenient, validate } from "../core/validation.js";
+import { parseLenient, parseNeeded, validate } from "../core/validation.js";
 import { filesPathOfArtifactUri, relativePathProblem } from "./artifact-location.js";
 import { type FileDownload, FilesAPI, type UploadContents } from "./files.js";
 import { splitBatch } from "./log-batch.js";
@@ -89,6 +89,10 @@ const uploadArtifactRequest = z.looseObject({
 });
 
 const runResponse = z.looseObject({ run: runSchema });
+/** What reading a run's artifacts needs from `runs/get`. */
+export const runArtifactUri = z.looseObject({
+  run: z.looseObject({ info: z.looseObject({ artifact_uri: z.string().optional() }) }),
+});
 const updateResponse = z.looseObject({ run_info: runInfoSchema });
 const searchResponse = z.looseObject({
   runs: z.array(runSchema).optional(),
@@ -265,8 +269,8 @@ export class RunsAPI extends Service {
 
   /** The Files API folder holding a run's artifacts. */
   private async artifactRoot(run_id: string, options?: RequestOptions): Promise<string> {
-    const { run } = await this.get({ run_id }, options);
-    const uri = run.info.artifact_uri ?? "";
+    const res = await this.get({ run_id }, options);
+    const uri = parseNeeded(runArtifactUri, res, "runs.get response").run.info.artifact_uri ?? "";
     const root = filesPathOfArtifactUri(uri);
     if (!root) {
       throw new BrickmlError(

@@ -156,6 +156,22 @@ export class ValidationError extends BrickmlError {
   }
 }
 
+/**
+ * A success answer the client cannot use: a field it needs to go on (an id, a version, a state)
+ * is missing or of another type. `issues` names the fields.
+ */
+export class UnexpectedResponseError extends BrickmlError {
+  override readonly code: string = "UNEXPECTED_RESPONSE";
+  constructor(
+    readonly what: string,
+    readonly issues: FieldIssue[],
+  ) {
+    super(
+      `Unexpected ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`,
+    );
+  }
+}
+
 /** A configuration that cannot work (no host, no credentials, conflicting credentials, …). */
 export class ConfigError extends BrickmlError {
   override readonly code: string = "CONFIG";
@@ -225,3 +241,5 @@ export const isOperationFailed = (e: unknown): e is OperationFailedError => hasC
 export const isAbortError = (e: unknown): e is AbortError => hasCode(e, "ABORTED");
 export const isTimeoutError = (e: unknown): e is TimeoutError => hasCode(e, "TIMEOUT");
 export const isConnectionError = (e: unknown): e is ConnectionError => hasCode(e, "CONNECTION");
+export const isUnexpectedResponse = (e: unknown): e is UnexpectedResponseError =>
+  hasCode(e, "UNEXPECTED_RESPONSE");

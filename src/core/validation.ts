@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type FieldIssue, ValidationError } from "./errors.js";
+import { type FieldIssue, UnexpectedResponseError, ValidationError } from "./errors.js";
 
 /** Validates `value` against `schema`; throws a ValidationError naming each bad field. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -22,6 +22,17 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
 export function parseLenient<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   return (result.success ? result.data : value) as z.output<S>;
+}
+
+/**
+ * Parses a response whose fields the client itself goes on to read (an id to poll, a version to
+ * upload to). Unknown fields and enum values still pass, but a needed field that is missing or
+ * of another type is an UnexpectedResponseError, rather than a TypeError further on.
+ */
+export function parseNeeded<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new UnexpectedResponseError(what, issuesOf(result.error));
 }
 
 /** A string enum that also accepts values this client does not know yet. */

@@ -1,0 +1,137 @@
+// One valid call of every public service method, for tests that run "every method" against a
+// hostile or scripted server. A list is read through its first items; a wait gets a short timeout.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Databricks, Paginated } from "../../src/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "brickml-calls-"));
+const localFile = join(dir, "upload.txt");
+writeFileSync(localFile, "hello");
+
+export type Call = [name: string, call: (db: Databricks) => unknown];
+
+const WAIT = { timeout: 60_000 };
+const M = "main.ml.churn";
+
+export const CALLS: Call[] = [
+  // Files
+  ["files.upload", (db) => db.files.upload({ file_path: "/Volumes/main/ml/v/a.txt", contents: "x" })],
+  [
+    "files.uploadFromFile",
+    (db) => db.files.uploadFromFile({ file_path: "/Volumes/main/ml/v/a.txt", local_path: localFile }),
+  ],
+  ["files.downloadBuffer", (db) => db.files.downloadBuffer({ file_path: "/Volumes/main/ml/v/a.txt" })],
+  [
+    "files.downloadToFile",
+    (db) =>
+      db.files.downloadToFile({ file_path: "/Volumes/main/ml/v/a.txt", local_path: join(dir, "down.txt") }),
+  ],
+  ["files.getMetadata", (db) => db.files.getMetadata({ file_path: "/Volumes/main/ml/v/a.txt" })],
+  ["files.delete", (db) => db.files.delete({ file_path: "/Volumes/main/ml/v/a.txt" })],
+  ["files.createDirectory", (db) => db.files.createDirectory({ directory_path: "/Volumes/main/ml/v/d" })],
+  [
+    "files.listDirectoryContents",
+    (db) => db.files.listDirectoryContents({ directory_path: "/Volumes/main/ml/v" }),
+  ],
+  [
+    "files.getDirectoryMetadata",
+    (db) => db.files.getDirectoryMetadata({ directory_path: "/Volumes/main/ml/v" }),
+  ],
+  ["files.deleteDirectory", (db) => db.files.deleteDirectory({ directory_path: "/Volumes/main/ml/v/d" })],
+  // MLflow experiments and runs
+  ["experiments.create", (db) => db.experiments.create({ name: "/Shared/e" })],
+  ["experiments.get", (db) => db.experiments.get({ experiment_id: "1" })],
+  ["experiments.getByName", (db) => db.experiments.getByName({ experiment_name: "/Shared/e" })],
+  ["experiments.getOrCreate", (db) => db.experiments.getOrCreate({ name: "/Shared/e" })],
+  ["experiments.search", (db) => db.experiments.search({})],
+  ["experiments.delete", (db) => db.experiments.delete({ experiment_id: "1" })],
+  ["experiments.setTag", (db) => db.experiments.setTag({ experiment_id: "1", key: "k", value: "v" })],
+  ["runs.create", (db) => db.runs.create({ experiment_id: "1" })],
+  ["runs.get", (db) => db.runs.get({ run_id: "r1" })],
+  ["runs.update", (db) => db.runs.update({ run_id: "r1", status: "FINISHED" })],
+  ["runs.search", (db) => db.runs.search({ experiment_ids: ["1"] })],
+  ["runs.delete", (db) => db.runs.delete({ run_id: "r1" })],
+  ["runs.setTag", (db) => db.runs.setTag({ run_id: "r1", key: "k", value: "v" })],
+  ["runs.logMetric", (db) => db.runs.logMetric({ run_id: "r1", key: "m", value: 1 })],
+  ["runs.logParam", (db) => db.runs.logParam({ run_id: "r1", key: "p", value: "v" })],
+  ["runs.logBatch", (db) => db.runs.logBatch({ run_id: "r1", params: [{ key: "p", value: "v" }] })],
+  ["runs.getMetricHistory", (db) => db.runs.getMetricHistory({ run_id: "r1", metric_key: "m" })],
+  ["runs.listArtifacts", (db) => db.runs.listArtifacts({ run_id: "r1" })],
+  ["runs.artifactFilePath", (db) => db.runs.artifactFilePath({ run_id: "r1", path: "model/MLmodel" })],
+  ["runs.uploadArtifact", (db) => db.runs.uploadArtifact({ run_id: "r1", path: "a.txt", contents: "x" })],
+  ["runs.downloadArtifact", (db) => db.runs.downloadArtifact({ run_id: "r1", path: "a.txt" })],
+  // Unity Catalog models
+  [
+    "registeredModels.create",
+    (db) => db.registeredModels.create({ catalog_name: "main", schema_name: "ml", name: "churn" }),
+  ],
+  ["registeredModels.get", (db) => db.registeredModels.get({ full_name: M })],
+  ["registeredModels.list", (db) => db.registeredModels.list({})],
+  ["registeredModels.update", (db) => db.registeredModels.update({ full_name: M, comment: "c" })],
+  ["registeredModels.delete", (db) => db.registeredModels.delete({ full_name: M })],
+  [
+    "registeredModels.setAlias",
+    (db) => db.registeredModels.setAlias({ full_name: M, alias: "champion", version_num: 1 }),
+  ],
+  [
+    "registeredModels.deleteAlias",
+    (db) => db.registeredModels.deleteAlias({ full_name: M, alias: "champion" }),
+  ],
+  [
+    "registeredModels.getOrCreate",
+    (db) => db.registeredModels.getOrCreate({ catalog_name: "main", schema_name: "ml", name: "churn" }),
+  ],
+  ["modelVersions.get", (db) => db.modelVersions.get({ full_name: M, version: 1 })],
+  ["modelVersions.list", (db) => db.modelVersions.list({ full_name: M })],
+  ["modelVersions.update", (db) => db.modelVersions.update({ full_name: M, version: 1, comment: "c" })],
+  ["modelVersions.delete", (db) => db.modelVersions.delete({ full_name: M, version: 1 })],
+  ["modelVersions.getByAlias", (db) => db.modelVersions.getByAlias({ full_name: M, alias: "champion" })],
+  ["modelVersions.create", (db) => db.modelVersions.create({ name: M, source: "runs:/r1/model" })],
+  [
+    "modelVersions.createAndWait",
+    (db) => db.modelVersions.createAndWait({ name: M, source: "runs:/r1/model" }, WAIT),
+  ],
+  [
+    "modelVersions.waitUntilModelVersionReady",
+    (db) => db.modelVersions.waitUntilModelVersionReady({ full_name: M, version: 1 }, WAIT),
+  ],
+  // Workspace model registry
+  ["modelRegistry.createModel", (db) => db.modelRegistry.createModel({ name: "churn" })],
+  ["modelRegistry.getModel", (db) => db.modelRegistry.getModel({ name: "churn" })],
+  ["modelRegistry.searchModels", (db) => db.modelRegistry.searchModels({})],
+  ["modelRegistry.deleteModel", (db) => db.modelRegistry.deleteModel({ name: "churn" })],
+  [
+    "modelRegistry.createModelVersion",
+    (db) => db.modelRegistry.createModelVersion({ name: "churn", source: "runs:/r1/model" }),
+  ],
+  [
+    "modelRegistry.createModelVersionAndWait",
+    (db) => db.modelRegistry.createModelVersionAndWait({ name: "churn", source: "runs:/r1/model" }, WAIT),
+  ],
+  ["modelRegistry.getModelVersion", (db) => db.modelRegistry.getModelVersion({ name: "churn", version: 1 })],
+  ["modelRegistry.searchModelVersions", (db) => db.modelRegistry.searchModelVersions({})],
+  [
+    "modelRegistry.transitionStage",
+    (db) =>
+      db.modelRegistry.transitionStage({
+        name: "churn",
+        version: 1,
+        stage: "Staging",
+        archive_existing_versions: false,
+      }),
+  ],
+];
+
+/** Runs a call to its end: a list is read up to a few items, a download is drained. */
+export async function complete(call: (db: Databricks) => unknown, db: Databricks): Promise<unknown> {
+  const out = await call(db);
+  if (out instanceof Paginated) return out.toArray({ limit: 5 });
+  const contents = (out as { contents?: unknown } | undefined)?.contents;
+  if (contents && typeof (contents as NodeJS.ReadableStream).resume === "function") {
+    for await (const _ of contents as AsyncIterable<unknown>) {
+      // drain
+    }
+  }
+  return out;
+}
