@@ -8,6 +8,9 @@ import { z } from "zod";
 export function ucNameProblem(name: string): string | undefined {
   if (name.length === 0) return "must not be empty";
   if (name.length > 255) return "must be at most 255 characters";
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
+    return "must be well-formed Unicode (it holds a lone surrogate)";
+  }
   for (const ch of name) {
     const code = ch.codePointAt(0)!;
     if (code < 0x20 || code === 0x7f) return "must not contain control characters";

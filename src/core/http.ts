@@ -104,17 +104,24 @@ export function encodePath(
     if (s === "" || s === "." || s === "..") {
       throw new BrickmlError(`Path parameter ${JSON.stringify(s)} would change the request path`);
     }
-    out += encodeURIComponent(s) + (strings[i + 1] ?? "");
+    out += encodeSegment(s) + (strings[i + 1] ?? "");
   });
   return out;
 }
 
+// Half of a UTF-16 surrogate pair on its own: no URL can carry it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function encodeSegment(s: string): string {
+  if (LONE_SURROGATE.test(s)) {
+    throw new BrickmlError(`Path parameter ${JSON.stringify(s)} holds a lone UTF-16 surrogate`);
+  }
+  return encodeURIComponent(s);
+}
+
 /** Encodes an absolute file path segment by segment (Files and Workspace file paths keep their slashes). */
 export function encodeFilePath(path: string): string {
-  return path
-    .split("/")
-    .map((seg) => encodeURIComponent(seg))
-    .join("/");
+  return path.split("/").map(encodeSegment).join("/");
 }
 
 /** Query encoding of the official SDKs: booleans as true/false, nested objects dotted, arrays repeated. */
@@ -184,6 +191,17 @@ export class Transport {
         : start + (options.deadline ?? this.settings.deadlineMs);
     const signal = options.signal;
     if (signal?.aborted) throw abortReason(signal);
+    if (isAbsolute(spec.path) && !spec.anonymous) {
+      if (!URL.canParse(spec.path)) throw new BrickmlError(`Not a URL: ${JSON.stringify(spec.path)}`);
+      const origin = new URL(spec.path).origin;
+      // A URL from elsewhere (a link in a response, say) must never receive the workspace's credentials.
+      if (origin !== new URL(this.settings.host).origin) {
+        throw new BrickmlError(
+          `Refusing to send credentials to ${origin}, which is not the workspace host; ` +
+            "send requests to other hosts with { anonymous: true }",
+        );
+      }
+    }
     const safe =
       spec.idempotent ??
       (["GET", "HEAD", "PUT", "DELETE"].includes(spec.method) ||
@@ -265,7 +283,7 @@ export class Transport {
     if (spec.responseType === undefined || spec.responseType === "json")
       headers.Accept ??= "application/json";
 
-    const url = /^https?:\/\//.test(spec.path) ? spec.path : `${s.host}${spec.path}`;
+    const url = isAbsolute(spec.path) ? spec.path : `${s.host}${spec.path}`;
     const qs = spec.query ? encodeQuery(spec.query) : "";
     const fullUrl = qs ? `${url}${url.includes("?") ? "&" : "?"}${qs}` : url;
     const started = s.clock.now();
@@ -377,6 +395,10 @@ function connectionError(spec: RequestSpec, cause: unknown): ConnectionError {
     spec.path,
     { cause: { code } },
   );
+}
+
+function isAbsolute(path: string): boolean {
+  return /^https?:\/\//i.test(path);
 }
 
 /** Never forwards credentials to another host, and never follows a downgrade to plain http. */
