@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { ServingEndpointsAPI } from "./api/serving-endpoints.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DatabricksOptions, type ResolvedConfig, resolveConfig } from "./core/config.js";
@@ -101,6 +102,11 @@ export class Databricks {
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     return new Databricks({}, { ctx: { ...this.ctx, transport }, config: this.config });
+  }
+
+  /** Model Serving endpoints: deploy, roll out, query, logs and metrics. */
+  get servingEndpoints(): ServingEndpointsAPI {
+    return this.service("servingEndpoints", (c) => new ServingEndpointsAPI(c));
   }
 
   /** Any REST call, with the client's auth, retries, timeouts and error mapping. */
