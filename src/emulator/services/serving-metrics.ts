@@ -71,10 +71,13 @@ export function renderMetrics(entities: EntityForMetrics[], events: RequestEvent
   return `${lines.join("\n")}\n`;
 }
 
-/** Drops events too old to matter for any metric. */
-export function pruneEvents(events: RequestEvent[], now: number, max = 10_000): RequestEvent[] {
-  const kept = events.filter(([t]) => t > now - METRICS_WINDOW_MS);
-  return kept.length > max ? kept.slice(kept.length - max) : kept;
+/** Records a served request and drops events too old to matter for any metric (in place). */
+export function recordEvent(events: RequestEvent[], event: RequestEvent, max = 10_000): void {
+  events.push(event);
+  let stale = 0;
+  while (stale < events.length && events[stale]![0] <= event[0] - METRICS_WINDOW_MS) stale++;
+  const drop = Math.max(stale, events.length - max);
+  if (drop > 0) events.splice(0, drop);
 }
 
 function label(entity: string): string {

@@ -1,7 +1,7 @@
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
 import type { EmuRequest, EmuResponse, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
-import { pruneEvents, type RequestEvent, renderMetrics } from "./serving-metrics.js";
+import { type RequestEvent, recordEvent, renderMetrics } from "./serving-metrics.js";
 import {
   canonical,
   chatEventStream,
@@ -607,7 +607,7 @@ function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
   }
 
   const ms = executionMs(rows, `${entity.name}|${ep.events.length}`);
-  ep.events = pruneEvents([...ep.events, [now, entity.name, status, ms]], now);
+  recordEvent(ep.events, [now, entity.name, status, ms]);
   logLine(
     ep,
     entity.name,
