@@ -379,6 +379,11 @@ export class ServingEndpointsAPI extends Service {
       outcome: async (e): Promise<Outcome<ServingEndpointDetailed>> => {
         const update = e.state?.config_update;
         if (update === "UPDATE_FAILED" || update === "UPDATE_CANCELED") {
+          // A read from before our update took effect still shows an earlier update's failure.
+          const failedVersion = e.pending_config?.config_version;
+          if (configVersion !== undefined && failedVersion !== undefined && failedVersion < configVersion) {
+            return undefined;
+          }
           return { failed: await this.updateFailure(name, e) };
         }
         if (update !== "NOT_UPDATING") return undefined;

@@ -318,6 +318,28 @@ describe("servingEndpoints waiting", () => {
     expect(err.info.servedEntities[0]).toMatchObject({ name: "churn-2", message: "bad requirements" });
   });
 
+  it("an earlier update's failure read before the new update shows is not this update's failure", async () => {
+    const stale = endpoint({
+      state: { ready: "READY", config_update: "UPDATE_FAILED" },
+      pending_config: {
+        config_version: 2,
+        served_entities: [{ name: "churn-2", state: { deployment: "DEPLOYMENT_FAILED" } }],
+      },
+    });
+    const updating = endpoint({
+      state: { ready: "READY", config_update: "IN_PROGRESS" },
+      pending_config: { config_version: 3, served_entities: [] },
+    });
+    nock(HOST).put(`${BASE}/churn/config`).reply(200, updating);
+    nock(HOST)
+      .get(`${BASE}/churn`)
+      .reply(200, stale)
+      .get(`${BASE}/churn`)
+      .reply(200, endpoint({ config: { ...endpoint().config, config_version: 3 } }));
+    const ep = await client().servingEndpoints.updateConfigAndWait({ name: "churn", served_entities: [v1] });
+    expect(ep.config?.config_version).toBe(3);
+  });
+
   it("createAndWait fails fast when the endpoint has no config", async () => {
     const empty = { name: "churn", state: { ready: "NOT_READY", config_update: "NOT_UPDATING" } };
     nock(HOST).post(BASE).reply(200, empty);
