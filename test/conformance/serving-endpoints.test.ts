@@ -1,7 +1,8 @@
 import { WorkspaceClient } from "@databricks/sdk-experimental";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, type ServingEmulatorExports, startEmulator } from "../../src/emulator/index.js";
+import type { Emulator, ServingEmulatorExports } from "../../src/emulator/index.js";
 import { rejection } from "../helpers.js";
+import { startEmulatorWith } from "../integration/serving-helpers.js";
 
 /** The official JavaScript SDK drives the emulator: if it cannot, the emulator is wrong. */
 let emu: Emulator;
@@ -17,7 +18,7 @@ const entity = (version: string) => ({
 const BUILD_TIME = 10 * 60_000;
 
 beforeEach(async () => {
-  emu = await startEmulator({ manualClock: true });
+  emu = await startEmulatorWith({ manualClock: true });
   w = new WorkspaceClient({ host: emu.url, token: emu.token, authType: "pat" });
 });
 afterEach(() => emu.close());

@@ -6,6 +6,8 @@ import {
   type ServingEmulatorExports,
   startEmulator,
 } from "../../src/emulator/index.js";
+import { SERVICES } from "../../src/emulator/services/index.js";
+import type { EmulatorService } from "../../src/emulator/types.js";
 import { Databricks, type RequestEvent } from "../../src/index.js";
 
 /**
@@ -23,8 +25,31 @@ export function drivingClock(emu: Emulator, factor = 60): Clock {
   };
 }
 
-export async function startServing(options: EmulatorOptions = {}) {
-  const emu = await startEmulator({ manualClock: true, ...options });
+/**
+ * Starts an emulator whose "registry" service is `registry`, or has none (`null`, the default):
+ * without a registry the serving emulator takes every model version as existing and READY, so
+ * serving tests need not register models first. Other emulators keep the normal service list.
+ */
+export async function startEmulatorWith(
+  options: EmulatorOptions,
+  registry: EmulatorService<any, any> | null = null,
+): Promise<Emulator> {
+  const saved = [...SERVICES];
+  const index = SERVICES.findIndex((s) => s.name === "registry");
+  if (index >= 0) SERVICES.splice(index, 1);
+  if (registry) SERVICES.push(registry);
+  try {
+    return await startEmulator(options);
+  } finally {
+    SERVICES.splice(0, SERVICES.length, ...saved);
+  }
+}
+
+export async function startServing(
+  options: EmulatorOptions = {},
+  registry: EmulatorService<any, any> | null = null,
+) {
+  const emu = await startEmulatorWith({ manualClock: true, ...options }, registry);
   const requests: RequestEvent[] = [];
   const db = servingClient(emu, (e) => {
     requests.push(e);

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { SERVICES } from "../../src/emulator/services/index.js";
 import type { EmulatorService } from "../../src/emulator/types.js";
 import { isOperationFailed, type ServingEndpointsAPI } from "../../src/index.js";
 import { rejection } from "../helpers.js";
@@ -37,14 +36,8 @@ const fakeRegistry: EmulatorService<Record<string, never>, unknown> = {
 let emu: Emulator;
 let se: ServingEndpointsAPI;
 
-beforeAll(() => {
-  SERVICES.push(fakeRegistry);
-});
-afterAll(() => {
-  SERVICES.splice(SERVICES.indexOf(fakeRegistry), 1);
-});
 beforeEach(async () => {
-  ({ emu, se } = await startServing());
+  ({ emu, se } = await startServing({}, fakeRegistry));
 });
 afterEach(() => emu.close());
 
