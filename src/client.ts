@@ -5,6 +5,7 @@ import { ModelRegistryAPI } from "./api/model-registry.js";
 import { ModelVersionsAPI } from "./api/model-versions.js";
 import { RegisteredModelsAPI } from "./api/registered-models.js";
 import { RunsAPI } from "./api/runs.js";
+import { ServingEndpointsAPI } from "./api/serving-endpoints.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DatabricksOptions, type ResolvedConfig, resolveConfig } from "./core/config.js";
@@ -138,6 +139,11 @@ export class Databricks {
   /** The workspace (non-Unity Catalog) model registry. */
   get modelRegistry(): ModelRegistryAPI {
     return this.service("modelRegistry", (c) => new ModelRegistryAPI(c));
+  }
+
+  /** Model Serving endpoints: deploy, roll out, query, logs and metrics. */
+  get servingEndpoints(): ServingEndpointsAPI {
+    return this.service("servingEndpoints", (c) => new ServingEndpointsAPI(c));
   }
 
   /** Any REST call, with the client's auth, retries, timeouts and error mapping. */

@@ -88,6 +88,54 @@ export type {
 } from "./api/runs.js";
 export { RunsAPI } from "./api/runs.js";
 export type {
+  CreateOrUpdateOptions,
+  DeployResult,
+  PredictBatchedOptions,
+  PredictBatchedResult,
+  RolloutOptions,
+  TrafficShift,
+  TrafficSteps,
+} from "./api/serving-endpoints.js";
+export { PREVIOUS_CONFIG_TAG, ServingEndpointsAPI } from "./api/serving-endpoints.js";
+export type {
+  AiGatewayConfig,
+  AiGatewayConfigOutput,
+  AiGatewayRateLimit,
+  CreateServingEndpointRequest,
+  EndpointCoreConfigInput,
+  EndpointCoreConfigOutput,
+  EndpointPendingConfig,
+  EndpointState,
+  EndpointTag,
+  InferenceTableConfig,
+  PatchTagsRequest,
+  PutAiGatewayRequest,
+  PutRateLimitsRequest,
+  RateLimit,
+  Route,
+  ServedEntityInput,
+  ServedEntityOutput,
+  ServedModelInput,
+  ServedModelRequest,
+  ServingEndpoint,
+  ServingEndpointAccessControlRequest,
+  ServingEndpointDetailed,
+  ServingEndpointPermissionLevels,
+  ServingEndpointPermissions,
+  ServingEndpointPermissionsRequest,
+  TrafficConfig,
+  UpdateConfigRequest,
+} from "./api/serving-endpoints-schemas.js";
+export type { MetricMetadata, MetricSample, ServingMetrics } from "./api/serving-metrics.js";
+export { parsePrometheusText } from "./api/serving-metrics.js";
+export type {
+  ChatMessage,
+  DataframeSplit,
+  QueryInput,
+  QueryRequest,
+  QueryResponse,
+} from "./api/serving-query.js";
+export type {
   ModelVersionInfo,
   ModelVersionStatus,
   RegisteredModelAlias,

@@ -3,6 +3,7 @@ import { filesService } from "./files.js";
 import { mlflowService } from "./mlflow.js";
 import { modelRegistryService } from "./model-registry.js";
 import { registryService } from "./registry.js";
+import { servingService } from "./serving.js";
 
 /** Every emulated service; each is one file in this folder. */
 export const SERVICES: EmulatorService<any, any>[] = [
@@ -10,4 +11,5 @@ export const SERVICES: EmulatorService<any, any>[] = [
   mlflowService,
   registryService,
   modelRegistryService,
+  servingService,
 ];
