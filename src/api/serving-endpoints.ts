@@ -10,7 +10,7 @@ import {
 import { encodePath, type RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
-import { parseLenient, validate } from "../core/validation.js";
+import { parseLenient, parseNeeded, validate } from "../core/validation.js";
 import type { Outcome, Waiter, WaitOptions } from "../core/wait.js";
 import { configDifferences, subsetDifferences } from "./serving-deploy.js";
 import {
@@ -153,7 +153,7 @@ export class ServingEndpointsAPI extends Service {
     waitOptions: WaitOptions<ServingEndpointDetailed> = {},
     requestOptions?: RequestOptions,
   ): Promise<ServingEndpointDetailed> {
-    const created = await this.create(req, requestOptions);
+    const created = endpointRead(await this.create(req, requestOptions));
     return this.waitUntilEndpointReady(
       { name: req.name },
       waitOptions,
@@ -177,7 +177,7 @@ export class ServingEndpointsAPI extends Service {
         { method: "GET", path: "/api/2.0/serving-endpoints", query: { page_token: pageToken } },
         options,
       );
-      const parsed = parseLenient(listResponse, raw);
+      const parsed = parseNeeded(listResponse, raw, "serving endpoints list");
       return {
         ...parsed,
         endpoints: (parsed.endpoints ?? []).map((e) => parseLenient(servingEndpointSummary, e)),
@@ -206,7 +206,7 @@ export class ServingEndpointsAPI extends Service {
     waitOptions: WaitOptions<ServingEndpointDetailed> = {},
     requestOptions?: RequestOptions,
   ): Promise<ServingEndpointDetailed> {
-    const updated = await this.updateConfig(req, requestOptions);
+    const updated = endpointRead(await this.updateConfig(req, requestOptions));
     return this.waitUntilEndpointReady(
       { name: req.name },
       waitOptions,
@@ -372,7 +372,7 @@ export class ServingEndpointsAPI extends Service {
   ): Waiter<ServingEndpointDetailed, ServingEndpointDetailed> {
     return {
       what: `serving endpoint ${name} to be READY`,
-      poll: (signal) => this.get({ name }, { signal }),
+      poll: (signal) => this.read(name, { signal }),
       state: (e) => `${e.state?.ready ?? "UNKNOWN"}/${e.state?.config_update ?? "UNKNOWN"}`,
       message: (e) => describeEntities(e),
       url: () => `${this.ctx.host}/ml/endpoints/${encodeURIComponent(name)}`,
@@ -447,7 +447,7 @@ export class ServingEndpointsAPI extends Service {
     return this.wait(
       {
         what: `serving endpoint ${name} to finish its config update`,
-        poll: (signal) => this.get({ name }, { signal }),
+        poll: (signal) => this.read(name, { signal }),
         state: (e) => `${e.state?.ready ?? "UNKNOWN"}/${e.state?.config_update ?? "UNKNOWN"}`,
         outcome: (e) => (e.state?.config_update === "IN_PROGRESS" ? undefined : { done: e }),
       },
@@ -477,21 +477,21 @@ export class ServingEndpointsAPI extends Service {
     );
     const wanted = createBody.config!;
 
-    let endpoint = await this.get({ name }, requestOptions).catch((e) => {
+    let endpoint = await this.read(name, requestOptions).catch((e) => {
       if (isNotFound(e)) return undefined;
       throw e;
     });
     if (!endpoint) {
       try {
         // Safe to repeat: a repeat that finds the endpoint is handled below like any existing one.
-        const created = await this.postCreate(createBody, requestOptions, true);
+        const created = endpointRead(await this.postCreate(createBody, requestOptions, true));
         const ready = wait
           ? await this.waitUntilEndpointReady({ name }, waitOptions, created.pending_config?.config_version)
           : created;
         return { action: "created", differences: [], endpoint: ready };
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
-        endpoint = await this.get({ name }, requestOptions);
+        endpoint = await this.read(name, requestOptions);
       }
     }
 
@@ -515,7 +515,7 @@ export class ServingEndpointsAPI extends Service {
       return { action: "unchanged", differences, endpoint: ready };
     }
     await this.recordPrevious(endpoint, requestOptions);
-    const updated = await this.updateConfig({ name, ...wanted }, requestOptions);
+    const updated = endpointRead(await this.updateConfig({ name, ...wanted }, requestOptions));
     const ready = wait
       ? await this.waitUntilEndpointReady({ name }, waitOptions, updated.pending_config?.config_version)
       : updated;
@@ -626,7 +626,7 @@ export class ServingEndpointsAPI extends Service {
 
   /** The endpoint, once no update is rolling out; rollouts start from a served config. */
   private async settled(name: string, options: RolloutOptions): Promise<ServingEndpointDetailed> {
-    let endpoint = await this.get({ name }, options.requestOptions);
+    let endpoint = await this.read(name, options.requestOptions);
     if (endpoint.state?.config_update === "IN_PROGRESS")
       endpoint = await this.waitUntilIdle(name, options.waitOptions ?? {});
     if (!endpoint.config) throw new BrickmlError(`Serving endpoint ${name} serves no config yet`);
@@ -796,6 +796,11 @@ export class ServingEndpointsAPI extends Service {
 
   // ------------------------------------------------------------------ internals
 
+  /** `get`, for the client's own decisions: an answer it cannot read is an UnexpectedResponseError. */
+  private async read(name: string, options?: RequestOptions): Promise<ServingEndpointDetailed> {
+    return endpointRead(await this.get({ name }, options));
+  }
+
   private async postCreate(
     body: Record<string, unknown>,
     options: RequestOptions | undefined,
@@ -862,3 +867,7 @@ function indent(text: string, prefix: string): string {
 }
 
 export { PREVIOUS_CONFIG_TAG } from "./serving-rollouts.js";
+
+function endpointRead(raw: unknown): ServingEndpointDetailed {
+  return parseNeeded(servingEndpointDetailed, raw, "serving endpoint response");
+}

@@ -250,7 +250,109 @@ const MLFLOW: Row[] = [
   ],
 ];
 
-const CATALOGUE: Record<string, Row[]> = { "Unity Catalog models": UC, files: FILES, MLflow: MLFLOW };
+const ENTITY = { entity_name: "main.ml.churn", entity_version: "1", workload_size: "Small" };
+const SERVING: Row[] = [
+  ["endpoint name with /", (db) => db.servingEndpoints.get({ name: "a/b" }), "name"],
+  ["endpoint name empty", (db) => db.servingEndpoints.delete({ name: "" }), "name"],
+  ["endpoint name ..", (db) => db.servingEndpoints.get({ name: ".." }), "name"],
+  ["endpoint name with %", (db) => db.servingEndpoints.get({ name: "a%2e" }), "name"],
+  ["endpoint name with unicode", (db) => db.servingEndpoints.get({ name: "modèle" }), "name"],
+  [
+    "endpoint name with a space",
+    (db) => db.servingEndpoints.query({ name: "my model", instances: [[1]] }),
+    "name",
+  ],
+  [
+    "create without a name",
+    (db) => db.servingEndpoints.create({ config: { served_entities: [ENTITY] } } as any),
+    "name",
+  ],
+  [
+    "routes not adding up to 100",
+    (db) =>
+      db.servingEndpoints.create({
+        name: "ep",
+        config: {
+          served_entities: [{ ...ENTITY, name: "a" }],
+          traffic_config: { routes: [{ served_model_name: "a", traffic_percentage: 90 }] },
+        },
+      }),
+    "config.traffic_config.routes",
+  ],
+  [
+    "traffic percentage 101",
+    (db) =>
+      db.servingEndpoints.updateConfig({
+        name: "ep",
+        traffic_config: { routes: [{ served_model_name: "a", traffic_percentage: 101 }] },
+      }),
+    "traffic_config.routes.0.traffic_percentage",
+  ],
+  [
+    "negative provisioned concurrency",
+    (db) =>
+      db.servingEndpoints.create({
+        name: "ep",
+        config: {
+          served_entities: [{ ...ENTITY, workload_size: undefined, min_provisioned_concurrency: -1 }],
+        },
+      }),
+    "config.served_entities.0.min_provisioned_concurrency",
+  ],
+  [
+    "entity version empty",
+    (db) =>
+      db.servingEndpoints.create({
+        name: "ep",
+        config: { served_entities: [{ ...ENTITY, entity_version: "" }] },
+      }),
+    "config.served_entities.0.entity_version",
+  ],
+  [
+    "served model name with /",
+    (db) => db.servingEndpoints.buildLogs({ name: "ep", served_model_name: "a/b" }),
+    "served_model_name",
+  ],
+  [
+    "permissions id ..",
+    (db) => db.servingEndpoints.getPermissions({ serving_endpoint_id: ".." }),
+    "serving_endpoint_id",
+  ],
+  [
+    "temperature 3",
+    (db) =>
+      db.servingEndpoints.query({ name: "ep", messages: [{ role: "user", content: "hi" }], temperature: 3 }),
+    "temperature",
+  ],
+  [
+    "max_tokens 0",
+    (db) => db.servingEndpoints.query({ name: "ep", prompt: "hi", max_tokens: 0 }),
+    "max_tokens",
+  ],
+  ["canary at 100 %", (db) => db.servingEndpoints.canary("ep", ENTITY, 100), "percent"],
+  [
+    "batch size 0",
+    (db) => db.servingEndpoints.predictBatched("ep", [{ x: 1 }], { batchSize: 0 }),
+    "batchSize",
+  ],
+  [
+    "rate limit without renewal period",
+    (db) => db.servingEndpoints.putAiGateway({ name: "ep", rate_limits: [{ calls: 5 } as any] }),
+    "rate_limits.0.renewal_period",
+  ],
+  [
+    "tag key empty",
+    (db) => db.servingEndpoints.patch({ name: "ep", add_tags: [{ key: "", value: "v" }] }),
+    "add_tags.0.key",
+  ],
+];
+
+const CATALOGUE: Record<string, Row[]> = {
+  "Unity Catalog models": UC,
+  files: FILES,
+  MLflow: MLFLOW,
+  "Model Serving": SERVING,
+};
 
 let attempted = 0;
 const count = () => attempted++;

@@ -13,6 +13,13 @@ export type Call = [name: string, call: (db: Databricks) => unknown];
 
 const WAIT = { timeout: 60_000 };
 const M = "main.ml.churn";
+const ENTITY = {
+  name: "m-1",
+  entity_name: M,
+  entity_version: "1",
+  workload_size: "Small",
+  scale_to_zero_enabled: true,
+};
 
 export const CALLS: Call[] = [
   // Files
@@ -121,12 +128,110 @@ export const CALLS: Call[] = [
         archive_existing_versions: false,
       }),
   ],
+  // Model Serving
+  [
+    "servingEndpoints.create",
+    (db) => db.servingEndpoints.create({ name: "ep", config: { served_entities: [ENTITY] } }),
+  ],
+  [
+    "servingEndpoints.createAndWait",
+    (db) => db.servingEndpoints.createAndWait({ name: "ep", config: { served_entities: [ENTITY] } }, WAIT),
+  ],
+  ["servingEndpoints.get", (db) => db.servingEndpoints.get({ name: "ep" })],
+  ["servingEndpoints.list", (db) => db.servingEndpoints.list()],
+  ["servingEndpoints.delete", (db) => db.servingEndpoints.delete({ name: "ep" })],
+  [
+    "servingEndpoints.updateConfig",
+    (db) => db.servingEndpoints.updateConfig({ name: "ep", served_entities: [ENTITY] }),
+  ],
+  [
+    "servingEndpoints.updateConfigAndWait",
+    (db) => db.servingEndpoints.updateConfigAndWait({ name: "ep", served_entities: [ENTITY] }, WAIT),
+  ],
+  [
+    "servingEndpoints.patch",
+    (db) => db.servingEndpoints.patch({ name: "ep", add_tags: [{ key: "k", value: "v" }] }),
+  ],
+  [
+    "servingEndpoints.putAiGateway",
+    (db) => db.servingEndpoints.putAiGateway({ name: "ep", usage_tracking_config: { enabled: true } }),
+  ],
+  [
+    "servingEndpoints.put",
+    (db) => db.servingEndpoints.put({ name: "ep", rate_limits: [{ calls: 10, renewal_period: "minute" }] }),
+  ],
+  [
+    "servingEndpoints.getPermissions",
+    (db) => db.servingEndpoints.getPermissions({ serving_endpoint_id: "id1" }),
+  ],
+  [
+    "servingEndpoints.getPermissionLevels",
+    (db) => db.servingEndpoints.getPermissionLevels({ serving_endpoint_id: "id1" }),
+  ],
+  [
+    "servingEndpoints.setPermissions",
+    (db) =>
+      db.servingEndpoints.setPermissions({
+        serving_endpoint_id: "id1",
+        access_control_list: [{ user_name: "u", permission_level: "CAN_QUERY" }],
+      }),
+  ],
+  [
+    "servingEndpoints.updatePermissions",
+    (db) =>
+      db.servingEndpoints.updatePermissions({
+        serving_endpoint_id: "id1",
+        access_control_list: [{ group_name: "g", permission_level: "CAN_VIEW" }],
+      }),
+  ],
+  [
+    "servingEndpoints.buildLogs",
+    (db) => db.servingEndpoints.buildLogs({ name: "ep", served_model_name: "m-1" }),
+  ],
+  ["servingEndpoints.logs", (db) => db.servingEndpoints.logs({ name: "ep", served_model_name: "m-1" })],
+  ["servingEndpoints.exportMetrics", (db) => db.servingEndpoints.exportMetrics({ name: "ep" })],
+  ["servingEndpoints.getOpenApi", (db) => db.servingEndpoints.getOpenApi({ name: "ep" })],
+  [
+    "servingEndpoints.waitUntilEndpointReady",
+    (db) => db.servingEndpoints.waitUntilEndpointReady({ name: "ep" }, WAIT),
+  ],
+  [
+    "servingEndpoints.createOrUpdate",
+    (db) => db.servingEndpoints.createOrUpdate("ep", { served_entities: [ENTITY] }, { waitOptions: WAIT }),
+  ],
+  [
+    "servingEndpoints.canary",
+    (db) => db.servingEndpoints.canary("ep", { ...ENTITY, entity_version: "2" }, 10, { waitOptions: WAIT }),
+  ],
+  [
+    "servingEndpoints.shiftTraffic",
+    (db) => db.servingEndpoints.shiftTraffic("ep", { "m-1": 100 }, { waitOptions: WAIT }),
+  ],
+  ["servingEndpoints.promote", (db) => db.servingEndpoints.promote("ep", undefined, { waitOptions: WAIT })],
+  ["servingEndpoints.rollback", (db) => db.servingEndpoints.rollback("ep", { waitOptions: WAIT })],
+  [
+    "servingEndpoints.query",
+    (db) => db.servingEndpoints.query({ name: "ep", dataframe_records: [{ x: 1 }] }),
+  ],
+  [
+    "servingEndpoints.queryStream",
+    (db) => db.servingEndpoints.queryStream({ name: "ep", messages: [{ role: "user", content: "hi" }] }),
+  ],
+  [
+    "servingEndpoints.predictBatched",
+    (db) => db.servingEndpoints.predictBatched("ep", [{ x: 1 }, { x: 2 }], { batchSize: 1 }),
+  ],
 ];
 
 /** Runs a call to its end: a list is read up to a few items, a download is drained. */
 export async function complete(call: (db: Databricks) => unknown, db: Databricks): Promise<unknown> {
   const out = await call(db);
   if (out instanceof Paginated) return out.toArray({ limit: 5 });
+  if (out && typeof out === "object" && Symbol.asyncIterator in out) {
+    const items: unknown[] = [];
+    for await (const item of out as AsyncIterable<unknown>) if (items.push(item) >= 5) break;
+    return items;
+  }
   const contents = (out as { contents?: unknown } | undefined)?.contents;
   if (contents && typeof (contents as NodeJS.ReadableStream).resume === "function") {
     for await (const _ of contents as AsyncIterable<unknown>) {
