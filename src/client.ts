@@ -1,4 +1,7 @@
 import { inspect } from "node:util";
+import { ClustersAPI } from "./api/clusters.js";
+import { JobsAPI } from "./api/jobs.js";
+import { WorkspaceAPI } from "./api/workspace.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DatabricksOptions, type ResolvedConfig, resolveConfig } from "./core/config.js";
@@ -101,6 +104,21 @@ export class Databricks {
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     return new Databricks({}, { ctx: { ...this.ctx, transport }, config: this.config });
+  }
+
+  /** Clusters API 2.1: all-purpose compute. */
+  get clusters(): ClustersAPI {
+    return this.service("clusters", (c) => new ClustersAPI(c));
+  }
+
+  /** Jobs API 2.2: jobs, job runs and one-time runs. */
+  get jobs(): JobsAPI {
+    return this.service("jobs", (c) => new JobsAPI(c));
+  }
+
+  /** Workspace API 2.0: notebooks, files and folders. */
+  get workspace(): WorkspaceAPI {
+    return this.service("workspace", (c) => new WorkspaceAPI(c));
   }
 
   /** Any REST call, with the client's auth, retries, timeouts and error mapping. */

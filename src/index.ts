@@ -1,3 +1,6 @@
+export * from "./api/clusters.js";
+export * from "./api/jobs.js";
+export * from "./api/workspace.js";
 export type { ClientOptions, DerivedOptions, PublicConfig } from "./client.js";
 export { Databricks } from "./client.js";
 export type { Clock } from "./core/clock.js";
