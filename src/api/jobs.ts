@@ -358,14 +358,16 @@ export class JobsAPI extends Service {
       run,
     };
     const name = run.run_name ? ` (${run.run_name})` : "";
+    // Task errors the run's own message already quotes are not repeated.
     const taskLines = failedTasks
-      .filter((t) => t.error || t.state_message)
-      .map((t) => `task ${t.task_key ?? t.run_id}: ${firstLine(t.error ?? t.state_message ?? "")}`);
+      .map((t) => ({ t, text: firstLine(t.error ?? t.state_message ?? "") }))
+      .filter(({ text }) => text && !stateMessage?.includes(text))
+      .map(({ t, text }) => `task ${t.task_key ?? t.run_id}: ${text}`);
     const parts = [
       `Run ${runId}${name} ended ${lifeCycle ?? "UNKNOWN"} with result ${result ?? "UNKNOWN"}`,
-      stateMessage ? `: ${stateMessage}` : "",
-      taskLines.length ? `. Failed ${taskLines.join("; ")}` : "",
-      run.run_page_url ? `. See ${run.run_page_url}` : "",
+      stateMessage ? `: ${sentence(stateMessage)}` : ".",
+      taskLines.length ? ` Failed ${taskLines.join("; ")}.` : "",
+      run.run_page_url ? ` See ${run.run_page_url}` : "",
     ];
     return new OperationFailedError(
       parts.join(""),
@@ -417,6 +419,11 @@ function succeeded(run: Stateful): boolean {
   const result = run.state?.result_state;
   if (result) return result === "SUCCESS";
   return run.status?.termination_details?.code === "SUCCESS";
+}
+
+/** Ends the text with exactly one full stop. */
+function sentence(text: string): string {
+  return `${text.trim().replace(/\.+$/, "")}.`;
 }
 
 function firstLine(text: string): string {
