@@ -32,8 +32,8 @@ import {
 
 /** Realistic durations in virtual ms. */
 export const RUN_TIMING = {
-  /** Cleaning up after a task ends. */
-  terminatingMs: 10_000,
+  /** Cleaning up after a task ends: its job cluster terminates meanwhile. */
+  terminatingMs: CLUSTER_TIMING.terminateMs,
   /** Serverless compute (no cluster) getting ready. */
   serverlessStartMs: 30_000,
 };
@@ -246,12 +246,20 @@ function jobParameterValues(run: RunRecord): Record<string, string> {
   return Object.fromEntries((run.job_parameters ?? []).map((p) => [p.name, p.value ?? p.default]));
 }
 
-/** RUNNING → TERMINATING: the work is over (or was cut short); the result shows once cleaned up. */
-function beginTerminating(a: Attempt, at: number, outcome?: Outcome): void {
+/** RUNNING → TERMINATING: the work is over (or was cut short); compute is cleaned up before the result shows. */
+function beginTerminating(
+  ctx: EmulatorContext,
+  run: RunRecord,
+  task: TaskRecord,
+  at: number,
+  outcome?: Outcome,
+): void {
+  const a = current(task);
   if (outcome) a.outcome = outcome;
   a.life = "TERMINATING";
   a.since = at;
   a.finish_at = Math.min(a.finish_at ?? at, at);
+  releaseCompute(ctx, run, task, a, at);
 }
 
 /** The attempt ends with `outcome` (or the one planned); a failure may be retried. */
@@ -337,17 +345,23 @@ function releaseCompute(
   stopIdleJobClusters(ctx, run, at);
 }
 
-/** A shared job cluster stops once no task that uses it can still run. */
+/** A shared job cluster stops once no task that uses it will run (again). */
 function stopIdleJobClusters(ctx: EmulatorContext, run: RunRecord, at: number): void {
   const clusters = ctx.service<ClustersEmulatorExports>("clusters");
   for (const jc of run.job_clusters) {
     if (!jc.cluster_id || jc.terminated) continue;
     const users = run.tasks.filter((t) => t.spec.job_cluster_key === jc.job_cluster_key);
-    if (users.every((t) => isFinal(current(t)))) {
+    if (users.every((t) => !willRunAgain(t))) {
       jc.terminated = true;
       clusters?.terminate(jc.cluster_id, at, "JOB_FINISHED");
     }
   }
+}
+
+function willRunAgain(task: TaskRecord): boolean {
+  const a = current(task);
+  if (isFinal(a)) return false;
+  return a.life !== "TERMINATING" || (a.outcome !== undefined && shouldRetry(task, a, a.outcome));
 }
 
 /** Whether a task whose dependencies all ended may run, by its `run_if`. */
@@ -473,7 +487,7 @@ function nextTaskEvent(ctx: EmulatorContext, run: RunRecord, task: TaskRecord): 
       const finish = a.finish_at ?? a.since;
       if (deadline !== undefined && deadline < finish)
         return { at: deadline, apply: () => timeOut(ctx, run, task, deadline) };
-      return { at: finish, apply: () => beginTerminating(a, finish) };
+      return { at: finish, apply: () => beginTerminating(ctx, run, task, finish) };
     }
     case "TERMINATING": {
       const at = a.since + RUN_TIMING.terminatingMs;
@@ -519,7 +533,7 @@ function timeOut(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: num
 function cut(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: number, outcome: Outcome): void {
   const a = current(task);
   if (isFinal(a)) return;
-  if (a.life === "RUNNING") beginTerminating(a, at, outcome);
+  if (a.life === "RUNNING") beginTerminating(ctx, run, task, at, outcome);
   else if (a.life === "TERMINATING") a.outcome = outcome;
   else {
     if (a.start_time === undefined) a.start_time = at;
