@@ -431,6 +431,41 @@ describe("jobs against the emulator", () => {
     expect(run.state.result_state).toBe("SUCCESS");
   });
 
+  it("finishes a run through rate limits and server errors injected on every kind of call", async () => {
+    const { db, emu } = ws;
+    await notebook(db, "/Shared/demo/faulty", '# brickml-emulator: {"exitValue": "survived"}');
+    const before = emu.faults.counts();
+    emu.faults.set({ rate: 0.3, kinds: ["429", "500", "503"], seed: 7 });
+    try {
+      const run = await db.jobs.submitAndWait({ tasks: [task("f", "/Shared/demo/faulty")] });
+      const output = await db.jobs.getRunOutput({ run_id: run.tasks![0]!.run_id! });
+      expect(output.notebook_output?.result).toBe("survived");
+    } finally {
+      emu.faults.clear();
+    }
+    const after = emu.faults.counts();
+    expect(after["429"] + after["500"] + after["503"]).toBeGreaterThan(
+      before["429"] + before["500"] + before["503"],
+    );
+  });
+
+  it("skips a run that finds its job busy when the job does not queue", async () => {
+    const { db } = ws;
+    await notebook(db, "/Shared/demo/busy", '# brickml-emulator: {"durationMs": 600000}');
+    const { job_id } = await db.jobs.create({
+      name: "no-queue",
+      queue: { enabled: false },
+      tasks: [{ task_key: "t", notebook_task: { notebook_path: "/Shared/demo/busy" }, new_cluster: CLUSTER }],
+    });
+    await db.jobs.runNow({ job_id });
+    const err = await rejection(db.jobs.runNowAndWait({ job_id }));
+    expect(err.info).toMatchObject({
+      life_cycle_state: "SKIPPED",
+      result_state: "MAXIMUM_CONCURRENT_RUNS_REACHED",
+    });
+    await db.jobs.cancelAllRuns({ job_id });
+  });
+
   it("accepts every real request body", async () => {
     const { db, clusters } = ws;
     clusters.addCluster({ cluster_id: "0923-164208-meows279", ...CLUSTER });
