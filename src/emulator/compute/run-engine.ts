@@ -22,6 +22,16 @@ import {
   type RunRecord,
   type TaskRecord,
 } from "./run-model.js";
+import {
+  canceled,
+  dependencyVerdict,
+  internalError,
+  runResult,
+  skippedTask,
+  succeeded,
+  timedOut,
+  workloadFailed,
+} from "./run-results.js";
 
 /**
  * The run life cycle: QUEUED → PENDING (compute being prepared) → RUNNING → TERMINATING → TERMINATED,
@@ -195,13 +205,7 @@ function beginRunning(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at
     const source = workspace && !fromGit ? workspace.getNotebook(path) : undefined;
     if (!scripted && workspace && !fromGit && !source) {
       const message = `Unable to access the notebook "${path}". Either it does not exist, or the identity used to run this job, ${EMULATOR_USER}, lacks the required permissions.`;
-      end(ctx, run, task, at, {
-        life: "INTERNAL_ERROR",
-        result: "FAILED",
-        message,
-        termination: { code: "RESOURCE_NOT_FOUND", type: "CLIENT_ERROR", message },
-        error: message,
-      });
+      end(ctx, run, task, at, internalError(message, "RESOURCE_NOT_FOUND", "CLIENT_ERROR"));
       return;
     }
     try {
@@ -219,26 +223,9 @@ function beginRunning(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at
   if (fails) {
     const path = String(notebook?.notebook_path ?? task.task_key);
     const error = behaviour.error ?? `Exception: ${path} failed`;
-    a.outcome = {
-      life: "TERMINATED",
-      result: "FAILED",
-      message: "Workload failed, see run output for details",
-      termination: {
-        code: "RUN_EXECUTION_ERROR",
-        type: "CLIENT_ERROR",
-        message: "Workload failed, see run output for details",
-      },
-      error,
-      errorTrace: behaviour.errorTrace ?? defaultTrace(path, error),
-    };
+    a.outcome = workloadFailed(error, behaviour.errorTrace ?? defaultTrace(path, error));
   } else {
-    a.outcome = {
-      life: "TERMINATED",
-      result: "SUCCESS",
-      message: "",
-      termination: { code: "SUCCESS", type: "SUCCESS", message: "" },
-      ...(behaviour.exitValue !== undefined ? { exitValue: behaviour.exitValue } : {}),
-    };
+    a.outcome = succeeded(behaviour.exitValue);
   }
 }
 
@@ -271,14 +258,7 @@ function end(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: number,
       logToMlflow(ctx, run, task, a, at);
     } catch (e) {
       // The notebook's own MLflow calls failed, so the notebook failed.
-      const error = `MlflowException: ${(e as Error).message}`;
-      o = {
-        life: "TERMINATED",
-        result: "FAILED",
-        message: "Workload failed, see run output for details",
-        termination: { code: "RUN_EXECUTION_ERROR", type: "CLIENT_ERROR", message: error },
-        error,
-      };
+      o = workloadFailed(`MlflowException: ${(e as Error).message}`);
     }
   }
   a.life = o.life;
@@ -364,57 +344,6 @@ function willRunAgain(task: TaskRecord): boolean {
   return a.life !== "TERMINATING" || (a.outcome !== undefined && shouldRetry(task, a, a.outcome));
 }
 
-/** Whether a task whose dependencies all ended may run, by its `run_if`. */
-function dependencyVerdict(
-  run: RunRecord,
-  task: TaskRecord,
-): "RUN" | "UPSTREAM_FAILED" | "UPSTREAM_CANCELED" | "EXCLUDED" {
-  const results = task.depends_on.map((key) => {
-    const dep = run.tasks.find((t) => t.task_key === key);
-    return dep ? (current(dep).result_state ?? "FAILED") : "SUCCESS";
-  });
-  const ok = (r: string) =>
-    r === "SUCCESS" || r === "SUCCESS_WITH_FAILURES" || r === "EXCLUDED" || r === "DISABLED";
-  const failed = results.filter((r) => !ok(r));
-  const condition = String(task.spec.run_if ?? "ALL_SUCCESS");
-  const met =
-    condition === "ALL_DONE"
-      ? true
-      : condition === "NONE_FAILED"
-        ? results.every((r) => ok(r) || r === "EXCLUDED" || r.startsWith("UPSTREAM_"))
-        : condition === "AT_LEAST_ONE_SUCCESS"
-          ? results.some(ok)
-          : condition === "AT_LEAST_ONE_FAILED"
-            ? failed.length > 0
-            : condition === "ALL_FAILED"
-              ? failed.length === results.length
-              : failed.length === 0;
-  if (met) return "RUN";
-  if (condition !== "ALL_SUCCESS") return "EXCLUDED";
-  return failed.every((r) => r === "CANCELED" || r === "UPSTREAM_CANCELED")
-    ? "UPSTREAM_CANCELED"
-    : "UPSTREAM_FAILED";
-}
-
-function skipTask(task: TaskRecord, at: number, result: string): void {
-  const a = current(task);
-  const message =
-    result === "UPSTREAM_FAILED"
-      ? "Upstream task(s) failed."
-      : result === "UPSTREAM_CANCELED"
-        ? "Upstream task(s) were canceled."
-        : "The run_if condition of the task was not met.";
-  Object.assign(a, {
-    life: "SKIPPED" as LifeCycle,
-    since: at,
-    start_time: at,
-    end_time: at,
-    result_state: result,
-    state_message: message,
-    termination: { code: "SKIPPED", type: "SUCCESS", message },
-  });
-}
-
 /** The next thing that happens to a run, if anything is planned. */
 function nextEvent(ctx: EmulatorContext, run: RunRecord): Event | undefined {
   const state = jobs(ctx);
@@ -451,7 +380,7 @@ function nextTaskEvent(ctx: EmulatorContext, run: RunRecord, task: TaskRecord): 
         apply: () => {
           const verdict = dependencyVerdict(run, task);
           if (verdict === "RUN") startAttempt(ctx, run, task, at);
-          else skipTask(task, at, verdict);
+          else Object.assign(current(task), skippedTask(verdict, at));
         },
       };
     }
@@ -470,13 +399,7 @@ function nextTaskEvent(ctx: EmulatorContext, run: RunRecord, task: TaskRecord): 
           at: ready.failAt,
           apply: () => {
             const message = `Cluster failed to start: ${ready.message}`;
-            end(ctx, run, task, ready.failAt, {
-              life: "INTERNAL_ERROR",
-              result: "FAILED",
-              message,
-              termination: { code: "CLUSTER_ERROR", type: "CLOUD_FAILURE", message },
-              error: message,
-            });
+            end(ctx, run, task, ready.failAt, internalError(message, "CLUSTER_ERROR", "CLOUD_FAILURE"));
           },
         };
       }
@@ -501,28 +424,6 @@ function nextTaskEvent(ctx: EmulatorContext, run: RunRecord, task: TaskRecord): 
 function taskDeadline(task: TaskRecord, a: Attempt): number | undefined {
   const seconds = Number(task.spec.timeout_seconds ?? 0);
   return seconds > 0 && a.start_time !== undefined ? a.start_time + seconds * 1000 : undefined;
-}
-
-function timedOut(seconds: number): Outcome {
-  const message = `Timed out after ${seconds} seconds.`;
-  return {
-    life: "TERMINATED",
-    result: "TIMEDOUT",
-    message,
-    termination: { code: "RUN_EXECUTION_ERROR", type: "CLIENT_ERROR", message },
-    userCancelledOrTimedOut: true,
-    error: message,
-  };
-}
-
-function canceled(message = "Run cancelled by user."): Outcome {
-  return {
-    life: "TERMINATED",
-    result: "CANCELED",
-    message,
-    termination: { code: "USER_CANCELED", type: "SUCCESS", message },
-    userCancelledOrTimedOut: true,
-  };
 }
 
 function timeOut(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: number): void {
@@ -563,51 +464,10 @@ export function cancelTask(ctx: EmulatorContext, run: RunRecord, task: TaskRecor
   cut(ctx, run, task, at, { ...canceled(), final: true });
 }
 
-/** The run's result, from its tasks' results. */
+/** The run ends with the result its tasks add up to. */
 function finishRun(ctx: EmulatorContext, run: RunRecord, at: number): void {
   const state = jobs(ctx);
-  const finals = run.tasks.map((t) => ({ task: t, a: current(t) }));
-  const bad = finals.filter(({ a }) => !["SUCCESS", "EXCLUDED", "DISABLED"].includes(String(a.result_state)));
-  run.end_time = at;
-  run.since = at;
-  run.life = "TERMINATED";
-  if (run.stop) {
-    run.result_state = run.stop.result;
-    const outcome = run.stop.result === "CANCELED" ? canceled() : timedOut(run.timeout_seconds);
-    run.state_message = outcome.message;
-    run.termination = outcome.termination;
-    run.user_cancelled_or_timedout = true;
-  } else if (bad.length === 0) {
-    run.result_state = "SUCCESS";
-    run.state_message = "";
-    run.termination = { code: "SUCCESS", type: "SUCCESS", message: "" };
-  } else if (leavesSucceeded(run)) {
-    run.result_state = "SUCCESS_WITH_FAILURES";
-    run.state_message = "";
-    run.termination = { code: "SUCCESS_WITH_FAILURES", type: "SUCCESS", message: "" };
-  } else {
-    const causes = bad.filter(({ a }) => !String(a.result_state).startsWith("UPSTREAM_"));
-    const first = (causes.length ? causes : bad).sort(
-      (x, y) => (x.a.end_time ?? 0) - (y.a.end_time ?? 0),
-    )[0]!;
-    const skipped = bad.length > causes.length;
-    run.result_state =
-      first.a.result_state === "TIMEDOUT" || first.a.result_state === "CANCELED"
-        ? first.a.result_state
-        : "FAILED";
-    run.life = first.a.life === "INTERNAL_ERROR" ? "INTERNAL_ERROR" : "TERMINATED";
-    run.state_message = `Task ${first.task.task_key} failed with message: ${first.a.state_message.replace(/\.$/, "")}.${
-      skipped ? " This caused all downstream tasks to get skipped." : ""
-    }`;
-    run.user_cancelled_or_timedout = first.a.user_cancelled_or_timedout;
-    const code =
-      first.a.life === "INTERNAL_ERROR"
-        ? (first.a.termination?.code ?? "INTERNAL_ERROR")
-        : "RUN_EXECUTION_ERROR";
-    const type =
-      first.a.life === "INTERNAL_ERROR" ? (first.a.termination?.type ?? "INTERNAL_ERROR") : "CLIENT_ERROR";
-    run.termination = { code, type, message: run.state_message };
-  }
+  Object.assign(run, runResult(run), { end_time: at, since: at });
   stopIdleJobClusters(ctx, run, at);
   const repair = run.repair_history.at(-1);
   if (repair && repair.end_time === undefined) {
@@ -624,12 +484,6 @@ function finishRun(ctx: EmulatorContext, run: RunRecord, at: number): void {
     const other = state.runs[id];
     if (other?.life === "QUEUED" && other.job_id === run.job_id) other.since = Math.max(other.since, at);
   }
-}
-
-function leavesSucceeded(run: RunRecord): boolean {
-  const upstream = new Set(run.tasks.flatMap((t) => t.depends_on));
-  const leaves = run.tasks.filter((t) => !upstream.has(t.task_key) && !t.left_out);
-  return leaves.length > 0 && leaves.every((t) => current(t).result_state === "SUCCESS");
 }
 
 /** Applies every event due by the clock, earliest first, across all runs. */
@@ -695,7 +549,7 @@ export function repair(ctx: EmulatorContext, run: RunRecord, keys: string[], at:
     } else {
       const verdict = dependencyVerdict(run, task);
       if (verdict === "RUN") startAttempt(ctx, run, task, at);
-      else skipTask(task, at, verdict);
+      else Object.assign(current(task), skippedTask(verdict, at));
     }
   }
   return id;

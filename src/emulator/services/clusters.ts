@@ -13,6 +13,7 @@ import {
   record,
 } from "../compute/cluster-machine.js";
 import { EMULATOR_USER } from "../compute/identity.js";
+import { many, offsetOf, one, page } from "../compute/params.js";
 import { type ApiFault, invalidParameter, invalidState, requireFields } from "../errors.js";
 import type { EmuRequest, EmuResponse, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
@@ -47,15 +48,6 @@ const THIRTY_DAYS = 30 * 24 * 3600_000;
 
 function clusters(ctx: EmulatorContext): ClustersState {
   return ctx.state<ClustersState>("clusters");
-}
-
-function one(value: unknown): string | undefined {
-  return Array.isArray(value) ? value[0] : (value as string | undefined);
-}
-
-function many(value: unknown): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(","));
 }
 
 /** The real service answers a missing cluster with 400, not 404. */
@@ -290,17 +282,6 @@ function get(req: EmuRequest): EmuResponse {
   return { body: rec.details };
 }
 
-function pageToken(offset: number): string {
-  return Buffer.from(`offset:${offset}`).toString("base64url");
-}
-
-function offsetOf(token: string | undefined): number {
-  if (!token) return 0;
-  const m = /^offset:(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
-  if (!m) throw invalidParameter(`Invalid page_token: ${token}`);
-  return Number(m[1]);
-}
-
 function list(req: EmuRequest): EmuResponse {
   const q = req.query;
   const now = req.ctx.clock.now();
@@ -326,14 +307,12 @@ function list(req: EmuRequest): EmuResponse {
   );
   if (one(q["sort_by.direction"]) === (byName ? "DESC" : "ASC")) items = items.reverse();
   const size = Number(one(q.page_size) ?? PAGE_SIZE) || PAGE_SIZE;
-  const offset = offsetOf(one(q.page_token));
-  const page = items.slice(offset, offset + size);
-  const more = offset + size < items.length;
+  const p = page(items, offsetOf(one(q.page_token)), size);
   return {
     body: {
-      ...(page.length ? { clusters: page } : {}),
-      next_page_token: more ? pageToken(offset + size) : "",
-      prev_page_token: offset > 0 ? pageToken(Math.max(0, offset - size)) : "",
+      ...(p.items.length ? { clusters: p.items } : {}),
+      next_page_token: p.next ?? "",
+      prev_page_token: p.prev ?? "",
     },
   };
 }
@@ -353,17 +332,17 @@ function events(req: EmuRequest): EmuResponse {
   const limit = Number(body.page_size || body.limit || EVENTS_LIMIT);
   if (!(limit >= 1 && limit <= 500)) throw invalidParameter("limit must be between 1 and 500");
   const offset = body.page_token ? offsetOf(body.page_token) : Number(body.offset ?? 0);
-  const page = items.slice(offset, offset + limit);
-  const more = offset + limit < items.length;
+  const p = page(items, offset, limit);
+  // Older clients page by sending this body back.
   const next: Record<string, unknown> = { ...body, offset: offset + limit, limit };
   delete next.page_token;
   delete next.page_size;
   return {
     body: {
-      events: page,
+      events: p.items,
       total_count: items.length,
-      ...(more ? { next_page: next, next_page_token: pageToken(offset + limit) } : {}),
-      ...(offset > 0 ? { prev_page_token: pageToken(Math.max(0, offset - limit)) } : {}),
+      ...(p.more ? { next_page: next, next_page_token: p.next } : {}),
+      ...(p.prev ? { prev_page_token: p.prev } : {}),
     },
   };
 }

@@ -1,5 +1,7 @@
 import { EMULATOR_USER } from "../compute/identity.js";
+import { checkTasks, checkToken, clean, mergeByKey, withTasks } from "../compute/job-settings.js";
 import { escapeHtml, toHtml } from "../compute/notebook-formats.js";
+import { flag, idParam, offsetOf, offsetToken, one, page } from "../compute/params.js";
 import { addRun, advanceRuns, cancelTask, repair, scriptNotebook, stopRun } from "../compute/run-engine.js";
 import {
   current,
@@ -14,7 +16,6 @@ import { invalidParameter, invalidState, requireFields } from "../errors.js";
 import type { NotebookBehaviour } from "../notebooks.js";
 import type { EmuRequest, EmuResponse, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
-import type { ClustersEmulatorExports } from "./clusters.js";
 import type { WorkspaceEmulatorExports } from "./workspace.js";
 
 /** What tests, examples and other emulator services may ask of the Jobs service. */
@@ -25,32 +26,8 @@ export interface JobsEmulatorExports {
 
 /** Read endpoints of 2.2 page array fields at this many elements. */
 const ARRAY_PAGE = 100;
-const MAX_TASKS = 1000;
 /** One-time runs have no concurrency limit of their own. */
 const UNLIMITED = 1_000_000;
-const TASK_TYPES = [
-  "notebook_task",
-  "spark_jar_task",
-  "spark_python_task",
-  "spark_submit_task",
-  "python_wheel_task",
-  "pipeline_task",
-  "sql_task",
-  "dbt_task",
-  "run_job_task",
-  "condition_task",
-  "for_each_task",
-];
-/** Fields a 2.0 single-task job or run carries at the top level instead of in `tasks`. */
-const LEGACY_TASK_FIELDS = [
-  ...TASK_TYPES,
-  "existing_cluster_id",
-  "new_cluster",
-  "libraries",
-  "max_retries",
-  "min_retry_interval_millis",
-  "retry_on_timeout",
-];
 /** Settings a run shows as given. */
 const RUN_EXTRA_FIELDS = ["git_source", "tags", "email_notifications", "webhook_notifications", "schedule"];
 
@@ -58,39 +35,8 @@ function jobs(ctx: EmulatorContext): JobsState {
   return ctx.state<JobsState>("jobs");
 }
 
-function one(value: unknown): string | undefined {
-  return Array.isArray(value) ? value[0] : (value as string | undefined);
-}
-
 function version(req: EmuRequest): string {
   return /^\/api\/(\d\.\d)\//.exec(req.path)?.[1] ?? "2.2";
-}
-
-function idParam(value: unknown, name: string): number {
-  const n = typeof value === "number" ? value : Number(one(value));
-  if (value === undefined || value === null || value === "" || !Number.isInteger(n) || n < 0) {
-    throw invalidParameter(
-      value === undefined ? `Missing required field: ${name}` : `Invalid ${name}: ${String(value)}`,
-    );
-  }
-  return n;
-}
-
-function flag(value: unknown): boolean {
-  return value === true || one(value) === "true";
-}
-
-/** Proto-JSON semantics: a null field is an unset one. */
-function clean<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(clean) as T;
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== null && v !== undefined)
-        .map(([k, v]) => [k, clean(v)]),
-    ) as T;
-  }
-  return value;
 }
 
 // The real service answers a missing job or run with 400, not 404.
@@ -118,84 +64,6 @@ function findRun(ctx: EmulatorContext, id: number): Located {
     if (attempt) return { run, task, attempt };
   }
   throw invalidParameter(`Run ${id} does not exist.`);
-}
-
-/** Turns a 2.0 single-task body (task fields at the top level) into the multi-task form. */
-function withTasks(body: Record<string, any>): Record<string, any> {
-  if (Array.isArray(body.tasks) || !TASK_TYPES.some((f) => body[f] != null)) return body;
-  const task: Record<string, unknown> = { task_key: "default" };
-  const rest: Record<string, any> = {};
-  for (const [k, v] of Object.entries(body)) {
-    if (LEGACY_TASK_FIELDS.includes(k)) task[k] = v;
-    else rest[k] = v;
-  }
-  return { ...rest, tasks: [task], format: "SINGLE_TASK" };
-}
-
-/** The checks the real service makes on tasks: keys, dependencies, compute and notebook paths. */
-function checkTasks(ctx: EmulatorContext, settings: Record<string, any>): void {
-  const tasks: Array<Record<string, any>> = settings.tasks ?? [];
-  if (!Array.isArray(tasks)) throw invalidParameter("tasks must be an array");
-  if (tasks.length > MAX_TASKS) throw invalidParameter(`A job can have at most ${MAX_TASKS} tasks.`);
-  const keys = new Set<string>();
-  for (const t of tasks) {
-    if (!t || typeof t.task_key !== "string" || !t.task_key)
-      throw invalidParameter("Missing required field: task_key");
-    if (keys.has(t.task_key)) throw invalidParameter(`Task key ${t.task_key} is used by more than one task.`);
-    keys.add(t.task_key);
-  }
-  const jobClusters = new Set(
-    (settings.job_clusters ?? []).map((c: { job_cluster_key: string }) => c.job_cluster_key),
-  );
-  const clusters = ctx.service<ClustersEmulatorExports>("clusters");
-  for (const t of tasks) {
-    for (const d of t.depends_on ?? []) {
-      if (!keys.has(d?.task_key)) {
-        throw invalidParameter(
-          `Task ${t.task_key} depends on ${d?.task_key}, which is not a task of this job.`,
-        );
-      }
-    }
-    if (t.job_cluster_key && !jobClusters.has(t.job_cluster_key)) {
-      throw invalidParameter(
-        `Task ${t.task_key} uses job cluster ${t.job_cluster_key}, which is not in job_clusters.`,
-      );
-    }
-    if (t.existing_cluster_id && clusters && !clusters.exists(t.existing_cluster_id)) {
-      throw invalidParameter(`Cluster ${t.existing_cluster_id} does not exist`);
-    }
-    if (t.notebook_task && !t.notebook_task.notebook_path) {
-      throw invalidParameter(
-        `Missing required field: tasks.notebook_task.notebook_path (task ${t.task_key})`,
-      );
-    }
-    if (t.new_cluster && !t.new_cluster.spark_version) {
-      throw invalidParameter(`Missing required field: tasks.new_cluster.spark_version (task ${t.task_key})`);
-    }
-  }
-  if (hasCycle(tasks)) throw invalidParameter("The task dependencies form a cycle.");
-}
-
-function hasCycle(tasks: Array<Record<string, any>>): boolean {
-  const deps = new Map(tasks.map((t) => [t.task_key, (t.depends_on ?? []).map((d: any) => d.task_key)]));
-  const state = new Map<string, 1 | 2>();
-  const visit = (k: string): boolean => {
-    if (state.get(k) === 2) return false;
-    if (state.get(k) === 1) return true;
-    state.set(k, 1);
-    const cyclic = (deps.get(k) ?? []).some(visit);
-    state.set(k, 2);
-    return cyclic;
-  };
-  return [...deps.keys()].some(visit);
-}
-
-function checkToken(token: unknown): string | undefined {
-  if (token === undefined || token === null || token === "") return undefined;
-  if (typeof token !== "string" || token.length > 64) {
-    throw invalidParameter("idempotency_token must be a string of at most 64 characters.");
-  }
-  return token;
 }
 
 /** The run an idempotency token already started, if any (a deleted one is an error). */
@@ -312,8 +180,7 @@ function pageArrays(
   paged: boolean,
 ): Record<string, any> {
   if (!paged) return target;
-  const offset = token ? Number(Buffer.from(token, "base64url").toString("utf8")) : 0;
-  if (!Number.isInteger(offset) || offset < 0) throw invalidParameter(`Invalid page_token: ${token}`);
+  const offset = offsetOf(token);
   let more = false;
   for (const key of keys) {
     const all = target[key];
@@ -323,9 +190,7 @@ function pageArrays(
   }
   return {
     ...target,
-    ...(more
-      ? { has_more: true, next_page_token: Buffer.from(String(offset + ARRAY_PAGE)).toString("base64url") }
-      : {}),
+    ...(more ? { has_more: true, next_page_token: offsetToken(offset + ARRAY_PAGE) } : {}),
   };
 }
 
@@ -355,33 +220,16 @@ function listJobs(req: EmuRequest): EmuResponse {
     )
     .sort((a, b) => a.job_id - b.job_id);
   const token = one(req.query.page_token);
-  const offset = token
-    ? Number(Buffer.from(token, "base64url").toString("utf8"))
-    : Number(one(req.query.offset) ?? 0);
-  if (!Number.isInteger(offset) || offset < 0) throw invalidParameter(`Invalid page_token: ${token}`);
-  const page = all.slice(offset, offset + limit);
-  const more = offset + limit < all.length;
+  const p = page(all, token ? offsetOf(token) : Number(one(req.query.offset) ?? 0), limit);
   const expand = flag(req.query.expand_tasks);
   return {
     body: {
-      ...(page.length ? { jobs: page.map((j) => jobView(j, expand)) } : {}),
-      has_more: more,
-      ...(more ? { next_page_token: Buffer.from(String(offset + limit)).toString("base64url") } : {}),
-      ...(offset > 0
-        ? { prev_page_token: Buffer.from(String(Math.max(0, offset - limit))).toString("base64url") }
-        : {}),
+      ...(p.items.length ? { jobs: p.items.map((j) => jobView(j, expand)) } : {}),
+      has_more: p.more,
+      ...(p.next ? { next_page_token: p.next } : {}),
+      ...(p.prev ? { prev_page_token: p.prev } : {}),
     },
   };
-}
-
-function mergeByKey(existing: any[] = [], updates: any[] = [], key: string): any[] {
-  const out = [...existing];
-  for (const u of updates) {
-    const i = out.findIndex((e) => e[key] === u[key]);
-    if (i >= 0) out[i] = u;
-    else out.push(u);
-  }
-  return out;
 }
 
 function updateJob(req: EmuRequest): EmuResponse {
@@ -589,21 +437,14 @@ function listRuns(req: EmuRequest): EmuResponse {
     })
     .sort((a, b) => b.start_time - a.start_time || b.run_id - a.run_id);
   const token = one(q.page_token);
-  const offset = token
-    ? Number(Buffer.from(token, "base64url").toString("utf8"))
-    : Number(one(q.offset) ?? 0);
-  if (!Number.isInteger(offset) || offset < 0) throw invalidParameter(`Invalid page_token: ${token}`);
-  const page = all.slice(offset, offset + limit);
-  const more = offset + limit < all.length;
+  const p = page(all, token ? offsetOf(token) : Number(one(q.offset) ?? 0), limit);
   const expand = flag(q.expand_tasks);
   return {
     body: {
-      ...(page.length ? { runs: page.map((r) => runView(req.ctx, r, { tasks: expand })) } : {}),
-      has_more: more,
-      ...(more ? { next_page_token: Buffer.from(String(offset + limit)).toString("base64url") } : {}),
-      ...(offset > 0
-        ? { prev_page_token: Buffer.from(String(Math.max(0, offset - limit))).toString("base64url") }
-        : {}),
+      ...(p.items.length ? { runs: p.items.map((r) => runView(req.ctx, r, { tasks: expand })) } : {}),
+      has_more: p.more,
+      ...(p.next ? { next_page_token: p.next } : {}),
+      ...(p.prev ? { prev_page_token: p.prev } : {}),
     },
   };
 }

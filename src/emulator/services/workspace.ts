@@ -9,6 +9,7 @@ import {
   toJupyter,
   toSourceFile,
 } from "../compute/notebook-formats.js";
+import { one } from "../compute/params.js";
 import { ApiFault, invalidParameter, requireFields } from "../errors.js";
 import type { EmuRequest, EmuResponse, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
@@ -64,10 +65,6 @@ function normalize(raw: unknown): string {
 function parentOf(path: string): string {
   const i = path.lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
-}
-
-function one(value: unknown): string | undefined {
-  return Array.isArray(value) ? value[0] : (value as string | undefined);
 }
 
 function objects(ctx: EmulatorContext): Record<string, WorkspaceObject> {
