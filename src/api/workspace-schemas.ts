@@ -27,7 +27,7 @@ const workspacePath = z
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Bytes that a base64 text decodes to. */
-export function base64Size(text: string): number {
+function base64Size(text: string): number {
   const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
   return Math.floor((text.length * 3) / 4) - padding;
 }

@@ -246,6 +246,19 @@ describe("jobs against the emulator", () => {
     expect(err.info.result_state).toBe("TIMEDOUT");
     const t = err.info.run.tasks[0];
     expect(t.end_time - t.start_time).toBeLessThanOrEqual(600_000 + 60_000);
+
+    // A run-level timeout stops every task, retries included.
+    const whole = await rejection(
+      db.jobs.submitAndWait({
+        timeout_seconds: 900,
+        tasks: [task("slow", "/Shared/demo/slow", { max_retries: 3, retry_on_timeout: true })],
+      }),
+    );
+    expect(whole.info).toMatchObject({
+      result_state: "TIMEDOUT",
+      state_message: "Timed out after 900 seconds.",
+    });
+    expect(whole.info.run.tasks[0].attempt_number).toBe(0);
   });
 
   it("retries a failing task up to max_retries with new task run ids", async () => {

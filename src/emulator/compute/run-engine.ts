@@ -273,7 +273,7 @@ function end(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: number,
     ...(o.error !== undefined ? { error: o.error, error_trace: o.errorTrace ?? o.error } : {}),
   };
   // The retry is planned first, so a shared job cluster is kept for it.
-  if (shouldRetry(task, a, o)) {
+  if (shouldRetry(run, task, a, o)) {
     const next = newAttempt(ctx, run, a.attempt_number + 1, at);
     next.life = "WAITING_FOR_RETRY";
     next.retry_at = at + Number(task.spec.min_retry_interval_millis ?? 0);
@@ -282,8 +282,9 @@ function end(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: number,
   releaseCompute(ctx, run, task, a, at);
 }
 
-function shouldRetry(task: TaskRecord, a: Attempt, o: Outcome): boolean {
-  if (o.final) return false;
+function shouldRetry(run: RunRecord, task: TaskRecord, a: Attempt, o: Outcome): boolean {
+  // Nothing is retried once the run is cancelled or timed out.
+  if (o.final || run.stop) return false;
   const retriable = o.result === "FAILED" || (o.result === "TIMEDOUT" && task.spec.retry_on_timeout === true);
   const max = Number(task.spec.max_retries ?? 0);
   return retriable && ((max === -1 && a.attempt_number + 1 < MAX_ATTEMPTS) || a.attempt_number < max);
@@ -331,17 +332,17 @@ function stopIdleJobClusters(ctx: EmulatorContext, run: RunRecord, at: number): 
   for (const jc of run.job_clusters) {
     if (!jc.cluster_id || jc.terminated) continue;
     const users = run.tasks.filter((t) => t.spec.job_cluster_key === jc.job_cluster_key);
-    if (users.every((t) => !willRunAgain(t))) {
+    if (users.every((t) => !willRunAgain(run, t))) {
       jc.terminated = true;
       clusters?.terminate(jc.cluster_id, at, "JOB_FINISHED");
     }
   }
 }
 
-function willRunAgain(task: TaskRecord): boolean {
+function willRunAgain(run: RunRecord, task: TaskRecord): boolean {
   const a = current(task);
   if (isFinal(a)) return false;
-  return a.life !== "TERMINATING" || (a.outcome !== undefined && shouldRetry(task, a, a.outcome));
+  return a.life !== "TERMINATING" || (a.outcome !== undefined && shouldRetry(run, task, a, a.outcome));
 }
 
 /** The next thing that happens to a run, if anything is planned. */
@@ -430,12 +431,14 @@ function timeOut(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: num
   cut(ctx, run, task, at, timedOut(Number(task.spec.timeout_seconds ?? 0)));
 }
 
-/** Stops an attempt early: a running one cleans up first, a waiting one ends at once. */
+/**
+ * Stops an attempt early: a running one cleans up first, a waiting one ends at once. One already
+ * cleaning up has finished its work and keeps its result.
+ */
 function cut(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at: number, outcome: Outcome): void {
   const a = current(task);
-  if (isFinal(a)) return;
+  if (isFinal(a) || a.life === "TERMINATING") return;
   if (a.life === "RUNNING") beginTerminating(ctx, run, task, at, outcome);
-  else if (a.life === "TERMINATING") a.outcome = outcome;
   else {
     if (a.start_time === undefined) a.start_time = at;
     end(ctx, run, task, at, outcome);
