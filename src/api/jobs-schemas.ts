@@ -102,10 +102,10 @@ function checkTask(task: Record<string, unknown>, ctx: z.RefinementCtx): void {
   }
 }
 
-export const TaskSchema = z.looseObject(taskFields).superRefine(checkTask);
-export type Task = z.input<typeof TaskSchema>;
+export const JobTaskSchema = z.looseObject(taskFields).superRefine(checkTask);
+export type JobTask = z.input<typeof JobTaskSchema>;
 /** A task of a one-time run (`runs/submit`). */
-export const SubmitTaskSchema = TaskSchema;
+export const SubmitTaskSchema = JobTaskSchema;
 export type SubmitTask = z.input<typeof SubmitTaskSchema>;
 
 export const JobClusterSchema = z.looseObject({
@@ -160,7 +160,7 @@ function checkTasks(
 const jobSettingsFields = {
   name: z.string().max(4096).nullish(),
   description: z.string().max(27_700).nullish(),
-  tasks: z.array(TaskSchema).max(1000, "at most 1000 tasks").nullish(),
+  tasks: z.array(JobTaskSchema).max(1000, "at most 1000 tasks").nullish(),
   job_clusters: z.array(JobClusterSchema).nullish(),
   environments: z.array(loose()).nullish(),
   parameters: z.array(JobParameterDefinitionSchema).nullish(),
@@ -278,17 +278,17 @@ export const SubmitRunRequestSchema = z
   .superRefine(checkTasks);
 export type SubmitRunRequest = z.input<typeof SubmitRunRequestSchema>;
 
-export const RunIdRequestSchema = z.looseObject({ run_id: id() });
-export type RunIdRequest = z.input<typeof RunIdRequestSchema>;
+export const JobRunIdRequestSchema = z.looseObject({ run_id: id() });
+export type JobRunIdRequest = z.input<typeof JobRunIdRequestSchema>;
 
-export const GetRunRequestSchema = z.looseObject({
+export const GetJobRunRequestSchema = z.looseObject({
   run_id: id(),
   include_history: z.boolean().nullish(),
   include_resolved_values: z.boolean().nullish(),
 });
-export type GetRunRequest = z.input<typeof GetRunRequestSchema>;
+export type GetJobRunRequest = z.input<typeof GetJobRunRequestSchema>;
 
-export const ListRunsRequestSchema = z
+export const ListJobRunsRequestSchema = z
   .looseObject({
     job_id: id().nullish(),
     active_only: z.boolean().nullish(),
@@ -305,7 +305,7 @@ export const ListRunsRequestSchema = z
     path: ["completed_only"],
     message: "active_only and completed_only cannot both be true",
   });
-export type ListRunsRequest = z.input<typeof ListRunsRequestSchema>;
+export type ListJobRunsRequest = z.input<typeof ListJobRunsRequestSchema>;
 
 export const CancelAllRunsRequestSchema = z
   .looseObject({ job_id: id().nullish(), all_queued_runs: z.boolean().nullish() })
@@ -341,28 +341,28 @@ export type ExportRunRequest = z.input<typeof ExportRunRequestSchema>;
 
 const idLike = z.union([z.number(), z.string()]);
 
-export const RunStateSchema = z.looseObject({
+export const JobRunStateSchema = z.looseObject({
   life_cycle_state: openEnum(RUN_LIFE_CYCLE_STATES).nullish(),
   result_state: openEnum(RUN_RESULT_STATES).nullish(),
   state_message: z.string().nullish(),
   user_cancelled_or_timedout: z.boolean().nullish(),
   queue_reason: z.string().nullish(),
 });
-export type RunState = z.output<typeof RunStateSchema>;
+export type JobRunState = z.output<typeof JobRunStateSchema>;
 
-export const RunStatusSchema = z.looseObject({
+export const JobRunStatusSchema = z.looseObject({
   state: z.string().nullish(),
   termination_details: z
     .looseObject({ code: z.string().nullish(), type: z.string().nullish(), message: z.string().nullish() })
     .nullish(),
   queue_details: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
 });
-export type RunStatus = z.output<typeof RunStatusSchema>;
+export type JobRunStatus = z.output<typeof JobRunStatusSchema>;
 
 const runCommonFields = {
   run_id: z.number().nullish(),
-  state: RunStateSchema.nullish(),
-  status: RunStatusSchema.nullish(),
+  state: JobRunStateSchema.nullish(),
+  status: JobRunStatusSchema.nullish(),
   start_time: z.number().nullish(),
   end_time: z.number().nullish(),
   setup_duration: z.number().nullish(),
@@ -378,7 +378,7 @@ const runCommonFields = {
   git_source: loose().nullish(),
 };
 
-export const RunTaskSchema = z.looseObject({
+export const JobRunTaskSchema = z.looseObject({
   ...runCommonFields,
   task_key: z.string().nullish(),
   description: z.string().nullish(),
@@ -388,9 +388,9 @@ export const RunTaskSchema = z.looseObject({
   job_cluster_key: z.string().nullish(),
   notebook_task: loose().nullish(),
 });
-export type RunTask = z.output<typeof RunTaskSchema>;
+export type JobRunTask = z.output<typeof JobRunTaskSchema>;
 
-export const RunSchema = z.looseObject({
+export const JobRunSchema = z.looseObject({
   ...runCommonFields,
   job_id: z.number().nullish(),
   job_run_id: z.number().nullish(),
@@ -400,8 +400,8 @@ export const RunSchema = z.looseObject({
   run_name: z.string().nullish(),
   run_type: z.string().nullish(),
   trigger: z.string().nullish(),
-  tasks: z.array(RunTaskSchema).nullish(),
-  iterations: z.array(RunTaskSchema).nullish(),
+  tasks: z.array(JobRunTaskSchema).nullish(),
+  iterations: z.array(JobRunTaskSchema).nullish(),
   job_clusters: z.array(loose()).nullish(),
   job_parameters: z.array(loose()).nullish(),
   repair_history: z.array(loose()).nullish(),
@@ -410,9 +410,9 @@ export const RunSchema = z.looseObject({
   has_more: z.boolean().nullish(),
   next_page_token: z.string().nullish(),
 });
-export type Run = z.output<typeof RunSchema>;
+export type JobRun = z.output<typeof JobRunSchema>;
 
-export const RunOutputSchema = z.looseObject({
+export const JobRunOutputSchema = z.looseObject({
   notebook_output: z
     .looseObject({ result: z.string().nullish(), truncated: z.boolean().nullish() })
     .nullish(),
@@ -421,12 +421,12 @@ export const RunOutputSchema = z.looseObject({
   error: z.string().nullish(),
   error_trace: z.string().nullish(),
   info: z.string().nullish(),
-  metadata: RunSchema.nullish(),
+  metadata: JobRunSchema.nullish(),
   sql_output: loose().nullish(),
   dbt_output: loose().nullish(),
   run_job_output: loose().nullish(),
 });
-export type RunOutput = z.output<typeof RunOutputSchema>;
+export type JobRunOutput = z.output<typeof JobRunOutputSchema>;
 
 export const JobSchema = z.looseObject({
   job_id: z.number().nullish(),
@@ -455,8 +455,8 @@ export const ListJobsResponseSchema = z.looseObject({
   prev_page_token: z.string().nullish(),
 });
 
-export const ListRunsResponseSchema = z.looseObject({
-  runs: z.array(RunSchema).nullish(),
+export const ListJobRunsResponseSchema = z.looseObject({
+  runs: z.array(JobRunSchema).nullish(),
   has_more: z.boolean().nullish(),
   next_page_token: z.string().nullish(),
   prev_page_token: z.string().nullish(),

@@ -18,35 +18,35 @@ import {
   ExportRunResponseSchema,
   type GetJobRequest,
   GetJobRequestSchema,
-  type GetRunRequest,
-  GetRunRequestSchema,
+  type GetJobRunRequest,
+  GetJobRunRequestSchema,
   type Job,
   type JobIdRequest,
   JobIdRequestSchema,
+  type JobRun,
+  type JobRunIdRequest,
+  JobRunIdRequestSchema,
+  type JobRunOutput,
+  JobRunOutputSchema,
+  JobRunSchema,
+  type JobRunTask,
   JobSchema,
+  type ListJobRunsRequest,
+  ListJobRunsRequestSchema,
+  ListJobRunsResponseSchema,
   type ListJobsRequest,
   ListJobsRequestSchema,
   ListJobsResponseSchema,
-  type ListRunsRequest,
-  ListRunsRequestSchema,
-  ListRunsResponseSchema,
   type RepairRunRequest,
   RepairRunRequestSchema,
   type RepairRunResponse,
   RepairRunResponseSchema,
   type ResetJobRequest,
   ResetJobRequestSchema,
-  type Run,
-  type RunIdRequest,
-  RunIdRequestSchema,
   type RunNowRequest,
   RunNowRequestSchema,
   type RunNowResponse,
   RunNowResponseSchema,
-  type RunOutput,
-  RunOutputSchema,
-  RunSchema,
-  type RunTask,
   type SubmitRunRequest,
   SubmitRunRequestSchema,
   type SubmitRunResponse,
@@ -72,7 +72,7 @@ const NOT_RUN = new Set(["UPSTREAM_FAILED", "UPSTREAM_CANCELED"]);
 // Tasks left out on purpose are not failures.
 const LEFT_OUT = new Set(["EXCLUDED", "DISABLED"]);
 
-export type RunWaitOptions = WaitOptions<Run>;
+export type JobRunWaitOptions = WaitOptions<JobRun>;
 
 /** A task of a failed run, with the error its notebook raised. */
 export interface FailedTask {
@@ -88,14 +88,14 @@ export interface FailedTask {
 }
 
 /** `info` of the OperationFailedError a failed run rejects with. */
-export interface RunFailureInfo {
+export interface JobRunFailureInfo {
   run_id: number;
   run_page_url?: string | undefined;
   life_cycle_state?: string | undefined;
   result_state?: string | undefined;
   state_message?: string | undefined;
   failed_tasks: FailedTask[];
-  run: Run;
+  run: JobRun;
 }
 
 /**
@@ -170,7 +170,11 @@ export class JobsAPI extends Service {
   }
 
   /** Starts a run of a job and waits until it succeeds (rejects with OperationFailedError otherwise). */
-  async runNowAndWait(req: RunNowRequest, wait: RunWaitOptions = {}, options?: RequestOptions): Promise<Run> {
+  async runNowAndWait(
+    req: RunNowRequest,
+    wait: JobRunWaitOptions = {},
+    options?: RequestOptions,
+  ): Promise<JobRun> {
     const { run_id } = await this.runNow(req, withSignal(options, wait));
     return this.waitUntilRunTerminated({ run_id }, wait, options);
   }
@@ -193,16 +197,16 @@ export class JobsAPI extends Service {
   /** Starts a one-time run and waits until it succeeds (rejects with OperationFailedError otherwise). */
   async submitAndWait(
     req: SubmitRunRequest,
-    wait: RunWaitOptions = {},
+    wait: JobRunWaitOptions = {},
     options?: RequestOptions,
-  ): Promise<Run> {
+  ): Promise<JobRun> {
     const { run_id } = await this.submit(req, withSignal(options, wait));
     return this.waitUntilRunTerminated({ run_id }, wait, options);
   }
 
   /** The run with all its tasks, job clusters, parameters and repair history (pages are followed). */
-  async getRun(req: GetRunRequest, options?: RequestOptions): Promise<Run> {
-    const query = validate(GetRunRequestSchema, req, "jobs.getRun request");
+  async getRun(req: GetJobRunRequest, options?: RequestOptions): Promise<JobRun> {
+    const query = validate(GetJobRunRequestSchema, req, "jobs.getRun request");
     const run = await this.allPages(`${BASE}/runs/get`, query, options, (r) => r, [
       "tasks",
       "job_clusters",
@@ -210,23 +214,23 @@ export class JobsAPI extends Service {
       "repair_history",
       "iterations",
     ]);
-    return parseLenient(RunSchema, run);
+    return parseLenient(JobRunSchema, run);
   }
 
   /**
    * Output of a TASK run: the notebook's exit value (`notebook_output.result`) or its error and trace.
    * For a multi-task run, call it with each `tasks[i].run_id`.
    */
-  async getRunOutput(req: RunIdRequest, options?: RequestOptions): Promise<RunOutput> {
-    const query = validate(RunIdRequestSchema, req, "jobs.getRunOutput request");
+  async getRunOutput(req: JobRunIdRequest, options?: RequestOptions): Promise<JobRunOutput> {
+    const query = validate(JobRunIdRequestSchema, req, "jobs.getRunOutput request");
     const res = await this.request({ method: "GET", path: `${BASE}/runs/get-output`, query }, options);
-    return parseLenient(RunOutputSchema, res);
+    return parseLenient(JobRunOutputSchema, res);
   }
 
   /** Runs, newest first. */
-  listRuns(req: ListRunsRequest = {}, options?: RequestOptions): Paginated<Run> {
-    const query = validate(ListRunsRequestSchema, req, "jobs.listRuns request");
-    return tokenPaginated<Run>(async (pageToken) => {
+  listRuns(req: ListJobRunsRequest = {}, options?: RequestOptions): Paginated<JobRun> {
+    const query = validate(ListJobRunsRequestSchema, req, "jobs.listRuns request");
+    return tokenPaginated<JobRun>(async (pageToken) => {
       const res = await this.request(
         {
           method: "GET",
@@ -235,13 +239,13 @@ export class JobsAPI extends Service {
         },
         options,
       );
-      return parseLenient(ListRunsResponseSchema, res);
+      return parseLenient(ListJobRunsResponseSchema, res);
     }, "runs");
   }
 
   /** Cancels a run or a task run, whatever its state; the run ends asynchronously. */
-  async cancelRun(req: RunIdRequest, options?: RequestOptions): Promise<void> {
-    const body = validate(RunIdRequestSchema, req, "jobs.cancelRun request");
+  async cancelRun(req: JobRunIdRequest, options?: RequestOptions): Promise<void> {
+    const body = validate(JobRunIdRequestSchema, req, "jobs.cancelRun request");
     await this.request({ method: "POST", path: `${BASE}/runs/cancel`, body, idempotent: true }, options);
   }
 
@@ -252,8 +256,8 @@ export class JobsAPI extends Service {
   }
 
   /** Deletes a run that is no longer active. */
-  async deleteRun(req: RunIdRequest, options?: RequestOptions): Promise<void> {
-    const body = validate(RunIdRequestSchema, req, "jobs.deleteRun request");
+  async deleteRun(req: JobRunIdRequest, options?: RequestOptions): Promise<void> {
+    const body = validate(JobRunIdRequestSchema, req, "jobs.deleteRun request");
     await this.request({ method: "POST", path: `${BASE}/runs/delete`, body, idempotent: true }, options);
   }
 
@@ -267,9 +271,9 @@ export class JobsAPI extends Service {
   /** Repairs a run and waits until the repaired run succeeds (rejects with OperationFailedError otherwise). */
   async repairRunAndWait(
     req: RepairRunRequest,
-    wait: RunWaitOptions = {},
+    wait: JobRunWaitOptions = {},
     options?: RequestOptions,
-  ): Promise<Run> {
+  ): Promise<JobRun> {
     const { repair_id } = await this.repairRun(req, withSignal(options, wait));
     return this.wait(this.runWaiter(req.run_id, options, repair_id), wait, DEFAULT_WAIT_MS);
   }
@@ -283,19 +287,23 @@ export class JobsAPI extends Service {
 
   /**
    * Waits until the run ends. Resolves only when it SUCCEEDED; any other end (FAILED, TIMEDOUT, CANCELED,
-   * INTERNAL_ERROR, SKIPPED, …) rejects with OperationFailedError whose `info` is a RunFailureInfo with
+   * INTERNAL_ERROR, SKIPPED, …) rejects with OperationFailedError whose `info` is a JobRunFailureInfo with
    * the failed tasks and their error output.
    */
   waitUntilRunTerminated(
-    req: RunIdRequest,
-    wait: RunWaitOptions = {},
+    req: JobRunIdRequest,
+    wait: JobRunWaitOptions = {},
     options?: RequestOptions,
-  ): Promise<Run> {
-    const { run_id } = validate(RunIdRequestSchema, req, "jobs.waitUntilRunTerminated request");
+  ): Promise<JobRun> {
+    const { run_id } = validate(JobRunIdRequestSchema, req, "jobs.waitUntilRunTerminated request");
     return this.wait(this.runWaiter(run_id, withSignal(options, wait)), wait, DEFAULT_WAIT_MS);
   }
 
-  private runWaiter(runId: number, options: RequestOptions | undefined, repairId?: number): Waiter<Run, Run> {
+  private runWaiter(
+    runId: number,
+    options: RequestOptions | undefined,
+    repairId?: number,
+  ): Waiter<JobRun, JobRun> {
     return {
       what: `run ${runId} to finish`,
       poll: (signal) =>
@@ -304,7 +312,7 @@ export class JobsAPI extends Service {
           { ...options, signal: signal ?? options?.signal },
         ),
       state: (run) => run.state?.life_cycle_state ?? run.status?.state ?? "UNKNOWN",
-      outcome: (run): Outcome<Run> | Promise<Outcome<Run>> => {
+      outcome: (run): Outcome<JobRun> | Promise<Outcome<JobRun>> => {
         // Until the server shows the repair, the run's state is the one from before it.
         if (repairId !== undefined && !run.repair_history?.some((r) => r.id === repairId)) return undefined;
         if (!isTerminal(run)) return undefined;
@@ -319,10 +327,10 @@ export class JobsAPI extends Service {
   /** Builds the error of a failed run, with the error output of each failed task run. */
   private async failure(
     runId: number,
-    run: Run,
+    run: JobRun,
     options: RequestOptions | undefined,
   ): Promise<OperationFailedError> {
-    const tasks: RunTask[] = run.tasks?.length ? run.tasks : [run];
+    const tasks: JobRunTask[] = run.tasks?.length ? run.tasks : [run];
     const failed = tasks.filter(
       (t) => isTerminal(t) && !succeeded(t) && !LEFT_OUT.has(String(t.state?.result_state)),
     );
@@ -348,7 +356,7 @@ export class JobsAPI extends Service {
     const lifeCycle = run.state?.life_cycle_state ?? run.status?.state ?? undefined;
     const result = run.state?.result_state ?? run.status?.termination_details?.code ?? undefined;
     const stateMessage = run.state?.state_message || run.status?.termination_details?.message || undefined;
-    const info: RunFailureInfo = {
+    const info: JobRunFailureInfo = {
       run_id: runId,
       run_page_url: run.run_page_url ?? undefined,
       life_cycle_state: lifeCycle,
@@ -407,7 +415,7 @@ export class JobsAPI extends Service {
   }
 }
 
-type Stateful = Pick<Run, "state" | "status">;
+type Stateful = Pick<JobRun, "state" | "status">;
 
 function isTerminal(run: Stateful): boolean {
   const lc = run.state?.life_cycle_state;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Databricks, isNotFound, isOperationFailed, type RunFailureInfo } from "../../src/index.js";
+import { Databricks, isNotFound, isOperationFailed, type JobRunFailureInfo } from "../../src/index.js";
 import { realPayloads } from "../fixtures.js";
 import { rejection } from "../helpers.js";
 import { CLUSTER, notebook, startWorkspace, type Workspace } from "./compute-helpers.js";
@@ -71,7 +71,7 @@ describe("jobs against the emulator", () => {
       db.jobs.submitAndWait({ run_name: "broken", tasks: [task("fit", "/Shared/demo/broken")] }),
     );
     expect(isOperationFailed(err)).toBe(true);
-    const info = err.info as RunFailureInfo;
+    const info = err.info as JobRunFailureInfo;
     expect(info.result_state).toBe("FAILED");
     expect(info.state_message).toBe(
       "Task fit failed with message: Workload failed, see run output for details.",

@@ -4,12 +4,12 @@ import {
   isNotFound,
   isOperationFailed,
   isValidationError,
+  JobRunOutputSchema,
+  JobRunSchema,
   JobSchema,
+  ListJobRunsResponseSchema,
   ListJobsResponseSchema,
-  ListRunsResponseSchema,
   RunNowResponseSchema,
-  RunOutputSchema,
-  RunSchema,
   SubmitRunRequestSchema,
   SubmitRunResponseSchema,
 } from "../../../src/index.js";
@@ -352,9 +352,9 @@ describe("job fixtures", () => {
       "jobs.get": JobSchema,
       "jobs.list": ListJobsResponseSchema,
       "jobs.run-now": RunNowResponseSchema,
-      "jobs.runs-get-output": RunOutputSchema,
-      "jobs.runs-get": RunSchema,
-      "jobs.runs-list": ListRunsResponseSchema,
+      "jobs.runs-get-output": JobRunOutputSchema,
+      "jobs.runs-get": JobRunSchema,
+      "jobs.runs-list": ListJobRunsResponseSchema,
       "jobs.runs-submit": SubmitRunResponseSchema,
     };
     for (const p of realPayloads("jobs.").filter((p) => p.kind === "response")) {
