@@ -1,11 +1,14 @@
 import { inspect } from "node:util";
+import { ClustersAPI } from "./api/clusters.js";
 import { ExperimentsAPI } from "./api/experiments.js";
 import { FilesAPI } from "./api/files.js";
+import { JobsAPI } from "./api/jobs.js";
 import { ModelRegistryAPI } from "./api/model-registry.js";
 import { ModelVersionsAPI } from "./api/model-versions.js";
 import { RegisteredModelsAPI } from "./api/registered-models.js";
 import { RunsAPI } from "./api/runs.js";
 import { ServingEndpointsAPI } from "./api/serving-endpoints.js";
+import { WorkspaceAPI } from "./api/workspace.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DatabricksOptions, type ResolvedConfig, resolveConfig } from "./core/config.js";
@@ -144,6 +147,21 @@ export class Databricks {
   /** Model Serving endpoints: deploy, roll out, query, logs and metrics. */
   get servingEndpoints(): ServingEndpointsAPI {
     return this.service("servingEndpoints", (c) => new ServingEndpointsAPI(c));
+  }
+
+  /** Clusters API 2.1: all-purpose compute. */
+  get clusters(): ClustersAPI {
+    return this.service("clusters", (c) => new ClustersAPI(c));
+  }
+
+  /** Jobs API 2.2: jobs, job runs and one-time runs. */
+  get jobs(): JobsAPI {
+    return this.service("jobs", (c) => new JobsAPI(c));
+  }
+
+  /** Workspace API 2.0: notebooks, files and folders. */
+  get workspace(): WorkspaceAPI {
+    return this.service("workspace", (c) => new WorkspaceAPI(c));
   }
 
   /** Any REST call, with the client's auth, retries, timeouts and error mapping. */

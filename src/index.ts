@@ -1,3 +1,4 @@
+export * from "./api/clusters.js";
 export type {
   CreateExperimentRequest,
   CreateExperimentResponse,
@@ -22,6 +23,7 @@ export type {
   UploadRequest,
 } from "./api/files.js";
 export { FilesAPI } from "./api/files.js";
+export * from "./api/jobs.js";
 export type {
   Experiment,
   ExperimentTag,
@@ -141,6 +143,7 @@ export type {
   RegisteredModelAlias,
   RegisteredModelInfo,
 } from "./api/uc-model-schemas.js";
+export * from "./api/workspace.js";
 export type { ClientOptions, DerivedOptions, PublicConfig } from "./client.js";
 export { Databricks } from "./client.js";
 export type { Clock } from "./core/clock.js";
