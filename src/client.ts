@@ -23,6 +23,10 @@ import { loggerFromEnv } from "./core/logger.js";
 import { defaultRetryPolicy } from "./core/retry.js";
 import type { ServiceContext } from "./core/service.js";
 import { userAgent } from "./core/user-agent.js";
+import { Lifecycle, type LifecycleSpec } from "./workflows/lifecycle.js";
+import { Notebook } from "./workflows/notebook.js";
+import { RegisteredModel } from "./workflows/registered-model.js";
+import { ServingEndpoint } from "./workflows/serving-endpoint.js";
 
 export interface ClientOptions extends DatabricksOptions {
   /** Called after every attempt of every request (status, duration, retries); never sees headers. */
@@ -162,6 +166,26 @@ export class Databricks {
   /** Workspace API 2.0: notebooks, files and folders. */
   get workspace(): WorkspaceAPI {
     return this.service("workspace", (c) => new WorkspaceAPI(c));
+  }
+
+  /** A notebook in the workspace, to upload and run. */
+  notebook(path: string): Notebook {
+    return new Notebook(this, path);
+  }
+
+  /** A Unity Catalog model `catalog.schema.model`, its versions and aliases. */
+  model(fullName: string): RegisteredModel {
+    return new RegisteredModel(this, fullName);
+  }
+
+  /** A Model Serving endpoint, to wait on, query and roll out. */
+  endpoint(name: string): ServingEndpoint {
+    return new ServingEndpoint(this, name);
+  }
+
+  /** The whole life cycle from one spec: `plan()` and an idempotent `apply()`. */
+  lifecycle(spec: LifecycleSpec): Lifecycle {
+    return new Lifecycle(this, spec);
   }
 
   /** Any REST call, with the client's auth, retries, timeouts and error mapping. */

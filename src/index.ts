@@ -157,3 +157,4 @@ export type { Page } from "./core/pagination.js";
 export { Paginated } from "./core/pagination.js";
 export type { ProgressEvent, WaitOptions } from "./core/wait.js";
 export { VERSION } from "./version.js";
+export * from "./workflows/index.js";
