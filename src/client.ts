@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { WarehousesAPI } from "./api/warehouses.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DatabricksOptions, type ResolvedConfig, resolveConfig } from "./core/config.js";
@@ -13,6 +14,7 @@ import { loggerFromEnv } from "./core/logger.js";
 import { defaultRetryPolicy } from "./core/retry.js";
 import type { ServiceContext } from "./core/service.js";
 import { userAgent } from "./core/user-agent.js";
+import { StatementsAPI } from "./data/statements.js";
 
 export interface ClientOptions extends DatabricksOptions {
   /** Called after every attempt of every request (status, duration, retries); never sees headers. */
@@ -116,6 +118,16 @@ export class Databricks {
       this.#services.set(name, s);
     }
     return s;
+  }
+
+  /** SQL Statement Execution API, with result reading as rows or Arrow. */
+  get statements(): StatementsAPI {
+    return this.service("statements", (c) => new StatementsAPI(c));
+  }
+
+  /** SQL warehouses. */
+  get warehouses(): WarehousesAPI {
+    return this.service("warehouses", (c) => new WarehousesAPI(c));
   }
 
   toJSON(): PublicConfig {

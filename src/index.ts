@@ -1,3 +1,5 @@
+export * from "./api/statements.js";
+export * from "./api/warehouses.js";
 export type { ClientOptions, DerivedOptions, PublicConfig } from "./client.js";
 export { Databricks } from "./client.js";
 export type { Clock } from "./core/clock.js";
@@ -10,4 +12,10 @@ export { consoleLogger, silentLogger } from "./core/logger.js";
 export type { Page } from "./core/pagination.js";
 export { Paginated } from "./core/pagination.js";
 export type { ProgressEvent, WaitOptions } from "./core/wait.js";
+export * from "./data/arrow.js";
+export { isArrowTable } from "./data/arrow-loader.js";
+export * from "./data/dataframe.js";
+export type { EncodeOptions, Int64Encoding } from "./data/json-values.js";
+export type { DecodeOptions, Int64Decoding, SqlColumn } from "./data/sql-types.js";
+export * from "./data/statements.js";
 export { VERSION } from "./version.js";
