@@ -77,9 +77,7 @@ export function buildVector(
   }
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
     return arrow.vectorFromArray(
-      values.map((v) =>
-        v === null || v === undefined ? null : typeof v === "string" ? v : JSON.stringify(v),
-      ) as any,
+      values.map((v) => (v === null || v === undefined ? null : textOf(v))) as any,
       type as any,
     );
   }
@@ -96,6 +94,12 @@ export function buildVector(
     );
   }
   return arrow.vectorFromArray(values as any, type as any);
+}
+
+function textOf(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
 function throwIt(e: Error): never {

@@ -1,4 +1,6 @@
 import type { EmulatorService } from "../types.js";
+import { sqlService } from "./sql.js";
+import { warehousesService } from "./warehouses.js";
 
 /** Every emulated service; each is one file in this folder. */
-export const SERVICES: EmulatorService<any, any>[] = [];
+export const SERVICES: EmulatorService<any, any>[] = [warehousesService, sqlService];
