@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import type { Table } from "apache-arrow";
 import { WarehousesAPI } from "./api/warehouses.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
@@ -14,6 +15,7 @@ import { loggerFromEnv } from "./core/logger.js";
 import { defaultRetryPolicy } from "./core/retry.js";
 import type { ServiceContext } from "./core/service.js";
 import { userAgent } from "./core/user-agent.js";
+import { type DriverQueryOptions, SqlDriver, type SqlDriverOptions } from "./data/sql-driver.js";
 import { StatementsAPI } from "./data/statements.js";
 
 export interface ClientOptions extends DatabricksOptions {
@@ -128,6 +130,30 @@ export class Databricks {
   /** SQL warehouses. */
   get warehouses(): WarehousesAPI {
     return this.service("warehouses", (c) => new WarehousesAPI(c));
+  }
+
+  /**
+   * SQL through the official `@databricks/sql` driver (an optional peer, loaded on first use) on
+   * a warehouse's HTTP path, with this client's host and credentials. Close it when done.
+   */
+  sqlDriver(options: SqlDriverOptions): SqlDriver {
+    const credentials = this.ctx.transport.settings.credentials;
+    return new SqlDriver({ host: this.config.host, authType: this.config.authType, credentials }, options);
+  }
+
+  /** One statement through `@databricks/sql`: connects, runs, and closes everything it opened. */
+  sql(
+    statement: string,
+    options: SqlDriverOptions & DriverQueryOptions<"rows">,
+  ): Promise<Array<Record<string, unknown>>>;
+  sql(statement: string, options: SqlDriverOptions & DriverQueryOptions<"arrow">): Promise<Table>;
+  async sql(statement: string, options: SqlDriverOptions & DriverQueryOptions): Promise<unknown> {
+    const driver = this.sqlDriver(options);
+    try {
+      return await driver.sql(statement, options as DriverQueryOptions<"rows">);
+    } finally {
+      await driver.close();
+    }
   }
 
   toJSON(): PublicConfig {

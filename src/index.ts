@@ -16,6 +16,7 @@ export * from "./data/arrow.js";
 export { isArrowTable } from "./data/arrow-loader.js";
 export * from "./data/dataframe.js";
 export type { EncodeOptions, Int64Encoding } from "./data/json-values.js";
+export * from "./data/sql-driver.js";
 export type { DecodeOptions, Int64Decoding, SqlColumn } from "./data/sql-types.js";
 export * from "./data/statements.js";
 export { VERSION } from "./version.js";
