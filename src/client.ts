@@ -1,5 +1,7 @@
 import { inspect } from "node:util";
 import type { Table } from "apache-arrow";
+import { DataQualityAPI } from "./api/data-quality.js";
+import { QualityMonitorsAPI } from "./api/quality-monitors.js";
 import { WarehousesAPI } from "./api/warehouses.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
@@ -130,6 +132,16 @@ export class Databricks {
   /** SQL warehouses. */
   get warehouses(): WarehousesAPI {
     return this.service("warehouses", (c) => new WarehousesAPI(c));
+  }
+
+  /** Table monitors (`/api/2.1/unity-catalog/tables/{table_name}/monitor`). */
+  get qualityMonitors(): QualityMonitorsAPI {
+    return this.service("qualityMonitors", (c) => new QualityMonitorsAPI(c));
+  }
+
+  /** Data Quality Monitoring API (`/api/data-quality/v1/monitors`). */
+  get dataQuality(): DataQualityAPI {
+    return this.service("dataQuality", (c) => new DataQualityAPI(c));
   }
 
   /**
