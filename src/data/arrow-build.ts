@@ -69,29 +69,54 @@ export function buildVector(
   if (arrow.DataType.isDecimal(type)) {
     return decimalVector(arrow, type, values, t.scale, (row, v) => bad(row, String(v)));
   }
-  if (arrow.DataType.isBinary(type) || arrow.DataType.isLargeBinary(type)) {
-    return arrow.vectorFromArray(
-      values.map((v) => (typeof v === "string" ? Buffer.from(v, "base64") : (v ?? null))) as any,
-      type as any,
+  if (arrow.DataType.isBinary(type) || arrow.DataType.isUtf8(type)) {
+    // Offsets and bytes written directly: several times faster than the generic builder.
+    const binary = arrow.DataType.isBinary(type);
+    const parts = values.map((v) =>
+      v === null || v === undefined
+        ? undefined
+        : binary
+          ? typeof v === "string"
+            ? Buffer.from(v, "base64")
+            : (v as Uint8Array)
+          : textOf(v),
     );
-  }
-  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
-    return arrow.vectorFromArray(
-      values.map((v) => (v === null || v === undefined ? null : textOf(v))) as any,
-      type as any,
+    const offsets = new Int32Array(length + 1);
+    let total = 0;
+    parts.forEach((p, i) => {
+      total += p === undefined ? 0 : typeof p === "string" ? Buffer.byteLength(p) : p.byteLength;
+      offsets[i + 1] = total;
+    });
+    const bytes = Buffer.alloc(total);
+    parts.forEach((p, i) => {
+      if (typeof p === "string") bytes.write(p, offsets[i]!, "utf8");
+      else if (p !== undefined) bytes.set(p, offsets[i]!);
+    });
+    const { nullCount, nullBitmap } = validity(values);
+    return arrow.makeVector(
+      arrow.makeData({
+        type: type as any,
+        length,
+        nullCount,
+        nullBitmap,
+        valueOffsets: offsets,
+        data: bytes,
+      } as any),
     );
   }
   if (arrow.DataType.isBool(type)) {
-    return arrow.vectorFromArray(
-      values.map((v, row) => {
-        if (v === null || v === undefined) return null;
-        if (typeof v === "boolean") return v;
-        if (v === 1 || v === 1n || v === "true") return true;
-        if (v === 0 || v === 0n || v === "false") return false;
-        throw bad(row, String(v));
-      }) as any,
-      type as any,
-    );
+    const bits = new Uint8Array(Math.ceil(length / 8));
+    values.forEach((v, row) => {
+      if (v === null || v === undefined) return;
+      let b: boolean;
+      if (typeof v === "boolean") b = v;
+      else if (v === 1 || v === 1n || v === "true") b = true;
+      else if (v === 0 || v === 0n || v === "false") b = false;
+      else throw bad(row, String(v));
+      if (b) bits[row >> 3]! |= 1 << (row & 7);
+    });
+    const { nullCount, nullBitmap } = validity(values);
+    return arrow.makeVector(arrow.makeData({ type: type as any, length, nullCount, nullBitmap, data: bits }));
   }
   return arrow.vectorFromArray(values as any, type as any);
 }

@@ -54,9 +54,15 @@ export function columnConverter(type: DataType, column: string, int64: Int64Enco
       return () => () => null;
     case TYPE.Int:
       if (t.bitWidth === 64) {
-        return (v) => (i, row) => {
-          const x = v.get(i);
-          return x === null || x === undefined ? null : encodeBigInt(BigInt(x), at(row), int64);
+        return (v) => {
+          const read = primitive(v) as (i: number) => bigint | number | null;
+          return (i, row) => {
+            const x = read(i);
+            if (x === null || x === undefined) return null;
+            // Number() of an integer beyond ±(2^53 − 1) is never a safe integer, so this test is exact.
+            const n = Number(x);
+            return Number.isSafeInteger(n) ? n : encodeBigInt(BigInt(x), at(row), int64);
+          };
         };
       }
       return primitive;
@@ -70,8 +76,10 @@ export function columnConverter(type: DataType, column: string, int64: Int64Enco
           return x === null ? null : encodeFloat(x, at(row));
         };
       };
-    case TYPE.Bool:
     case TYPE.Utf8:
+      return utf8;
+    case TYPE.Bool:
+      return bool;
     case TYPE.LargeUtf8:
     case TYPE.Utf8View:
       return (v) => (i) => v.get(i) ?? null;
@@ -147,13 +155,58 @@ function primitive(v: Vector): CellReader {
   if (v.data.length !== 1) return (i) => v.get(i) ?? null;
   const data = v.data[0]!;
   const values = data.values as ArrayLike<number>;
-  if (data.nullCount === 0) return (i) => values[i];
-  const bitmap = data.nullBitmap!;
+  // Buffers of 64-bit values in older apache-arrow copies are pairs of 32-bit words.
+  if (
+    data.type.typeId === TYPE.Int &&
+    (data.type as { bitWidth?: number }).bitWidth === 64 &&
+    !(values instanceof BigInt64Array || values instanceof BigUint64Array)
+  ) {
+    return (i) => v.get(i) ?? null;
+  }
+  const valid = validity(v);
+  return valid ? (i) => (valid(i) ? values[i] : null) : (i) => values[i];
+}
+
+/** A null test for one-chunk vectors with nulls; undefined when there are none. */
+function validity(v: Vector): ((i: number) => boolean) | undefined {
+  const data = v.data[0]!;
+  if (data.nullCount === 0 || !data.nullBitmap) return undefined;
+  const bitmap = data.nullBitmap;
   const offset = data.offset;
   return (i) => {
     const bit = offset + i;
-    return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0 ? values[i] : null;
+    return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0;
   };
+}
+
+/** Booleans straight from their bit-packed buffer. */
+function bool(v: Vector): CellReader {
+  if (v.data.length !== 1) return (i) => v.get(i) ?? null;
+  const data = v.data[0]!;
+  const bits = data.values as Uint8Array;
+  const offset = data.offset;
+  const valid = validity(v);
+  return (i) => {
+    if (valid && !valid(i)) return null;
+    const bit = offset + i;
+    return (bits[bit >> 3]! & (1 << (bit & 7))) !== 0;
+  };
+}
+
+/**
+ * UTF-8 strings. When a batch's string bytes are all ASCII, they are decoded once and sliced per
+ * cell, which is several times faster than decoding each cell on its own.
+ */
+function utf8(v: Vector): CellReader {
+  const data = v.data.length === 1 ? v.data[0]! : undefined;
+  const offsets = data?.valueOffsets as Int32Array | undefined;
+  const bytes = data?.values as Uint8Array | undefined;
+  if (!data || !(offsets instanceof Int32Array) || !bytes || !bytes.every((b) => b < 0x80)) {
+    return (i) => v.get(i) ?? null;
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  const valid = validity(v);
+  return (i) => (valid && !valid(i) ? null : text.slice(offsets[i], offsets[i + 1]));
 }
 
 /**
@@ -162,23 +215,52 @@ function primitive(v: Vector): CellReader {
  */
 function timestampConverter(digits: number, zoned: boolean): ColumnConverter {
   const perSecond = 10n ** BigInt(digits);
+  const suffix = zoned ? "Z" : "";
   return (v) => {
     const data = v.data.length === 1 ? v.data[0] : undefined;
     const raw = data?.values instanceof BigInt64Array ? data.values : undefined;
+    const valid = raw ? validity(v) : undefined;
+    const format = isoFormatter();
     return (i) => {
-      if (!v.isValid(i)) return null;
+      if (raw ? valid && !valid(i) : !v.isValid(i)) return null;
       // Older apache-arrow copies store 64-bit values as pairs of 32-bit words; their `get` gives ms.
       const ticks = raw ? raw[i]! : BigInt(Math.round((Number(v.get(i)) * Number(perSecond)) / 1000));
+      if (digits === 3 && ticks <= MAX_SAFE && ticks >= -MAX_SAFE) {
+        const ms = Number(ticks);
+        const seconds = Math.floor(ms / 1000);
+        return `${format(seconds)}.${THREE[ms - seconds * 1000]}${suffix}`;
+      }
       let seconds = ticks / perSecond;
       let fraction = ticks % perSecond;
       if (fraction < 0n) {
         fraction += perSecond;
         seconds -= 1n;
       }
-      const base = new Date(Number(seconds) * 1000).toISOString().slice(0, -5);
       const frac = digits > 0 ? `.${fraction.toString().padStart(digits, "0")}` : "";
-      return `${base}${frac}${zoned ? "Z" : ""}`;
+      return `${format(Number(seconds))}${frac}${suffix}`;
     };
+  };
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+const THREE = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, "0"));
+
+/** `YYYY-MM-DDTHH:MM:SS` of epoch seconds; the date part is formatted once per day seen. */
+function isoFormatter(): (seconds: number) => string {
+  let day = Number.NaN;
+  let prefix = "";
+  return (seconds) => {
+    const d = Math.floor(seconds / 86_400);
+    if (d !== day) {
+      day = d;
+      prefix = new Date(d * 86_400_000).toISOString().slice(0, 11);
+    }
+    let rest = seconds - d * 86_400;
+    const h = Math.floor(rest / 3600);
+    rest -= h * 3600;
+    const m = Math.floor(rest / 60);
+    return `${prefix}${TWO[h]}:${TWO[m]}:${TWO[rest - m * 60]}`;
   };
 }
 

@@ -215,13 +215,15 @@ describe("Arrow tables to dataframe_split", () => {
       new arrow.Table({
         n: arrow.vectorFromArray([from, from + 1, null, from + 3], new arrow.Int32()),
         s: arrow.vectorFromArray([`r${from}`, null, `r${from + 2}`, `r${from + 3}`], new arrow.Utf8()),
+        b: arrow.vectorFromArray([true, false, null, from % 8 === 0], new arrow.Bool()),
+        t: arrow.vectorFromArray([from * 1000 - 1, null, 0, -1], new arrow.TimestampMillisecond("UTC")),
       });
     const table = part(0).concat(part(4), part(8)).slice(1, 11);
     expect(table.batches.length).toBe(3);
     const batches = [...dataframeSplitBatches(table, { batchSize: 3 })];
     expect(batches.map((b) => b.dataframe_split.data.length)).toEqual([3, 3, 3, 1]);
     const rows = batches.flatMap((b) => b.dataframe_split.data);
-    expect(rows).toEqual([
+    expect(rows.map((r) => r.slice(0, 2))).toEqual([
       [1, null],
       [null, "r2"],
       [3, "r3"],
@@ -233,6 +235,9 @@ describe("Arrow tables to dataframe_split", () => {
       [9, null],
       [null, "r10"],
     ]);
+    expect(rows.map((r) => r[2])).toEqual([false, null, true, true, false, null, false, true, false, null]);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    expect(rows.map((r) => r[3])).toEqual([null, 0, -1, 3999, null, 0, -1, 7999, null, 0].map(iso));
   });
 
   it("names the column and row of an int64 that does not fit, and refuses types without a JSON form", () => {
