@@ -201,7 +201,7 @@ function utf8(v: Vector): CellReader {
   const data = v.data.length === 1 ? v.data[0]! : undefined;
   const offsets = data?.valueOffsets as Int32Array | undefined;
   const bytes = data?.values as Uint8Array | undefined;
-  if (!data || !(offsets instanceof Int32Array) || !bytes || !bytes.every((b) => b < 0x80)) {
+  if (!(offsets instanceof Int32Array) || !bytes?.every((b) => b < 0x80)) {
     return (i) => v.get(i) ?? null;
   }
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
