@@ -68,7 +68,7 @@ export type {
   FeatureDrift,
   SampleSummary,
 } from "./data/drift.js";
-export { driftReport } from "./data/drift.js";
+export { chiSquareHomogeneity, driftReport, populationStability } from "./data/drift.js";
 export type { EncodeOptions, Int64Encoding } from "./data/json-values.js";
 export type { DriverQueryOptions, SqlDriverOptions } from "./data/sql-driver.js";
 export { SqlDriver } from "./data/sql-driver.js";
