@@ -7,7 +7,9 @@ describe("official SDK against the emulated SQL warehouse", () => {
   let emu: Emulator;
   let w: WorkspaceClient;
   beforeAll(async () => {
-    emu = await startEmulator({ timeScale: 5000 });
+    // The official waiter polls every second or more; at 60× the starter warehouse's 10-minute
+    // auto-stop is 10 real seconds away, so a poll never finds it stopped again.
+    emu = await startEmulator({ timeScale: 60 });
     w = new WorkspaceClient({ host: emu.url, token: emu.token, authType: "pat" });
   });
   afterAll(() => emu.close());
