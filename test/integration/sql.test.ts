@@ -274,6 +274,8 @@ describe("SQL statements against the emulator", () => {
     expect(withToken.status).toBe(400);
     const plain = await fetch(link.external_link);
     expect(plain.status).toBe(200);
+    // Only routes registered as public skip the bearer token.
+    expect((await fetch(`${emu.url}/api/2.0/sql/warehouses`)).status).toBe(401);
     expect(plain.headers.get("content-type")).toBe("application/vnd.apache.arrow.stream");
     const tampered = await fetch(link.external_link.replace(/sig=[0-9a-f]/, "sig=x"));
     expect(tampered.status).toBe(403);
