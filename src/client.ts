@@ -1,13 +1,17 @@
 import { inspect } from "node:util";
+import type { Table } from "apache-arrow";
 import { ClustersAPI } from "./api/clusters.js";
+import { DataQualityAPI } from "./api/data-quality.js";
 import { ExperimentsAPI } from "./api/experiments.js";
 import { FilesAPI } from "./api/files.js";
 import { JobsAPI } from "./api/jobs.js";
 import { ModelRegistryAPI } from "./api/model-registry.js";
 import { ModelVersionsAPI } from "./api/model-versions.js";
+import { QualityMonitorsAPI } from "./api/quality-monitors.js";
 import { RegisteredModelsAPI } from "./api/registered-models.js";
 import { RunsAPI } from "./api/runs.js";
 import { ServingEndpointsAPI } from "./api/serving-endpoints.js";
+import { WarehousesAPI } from "./api/warehouses.js";
 import { WorkspaceAPI } from "./api/workspace.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
@@ -23,6 +27,8 @@ import { loggerFromEnv } from "./core/logger.js";
 import { defaultRetryPolicy } from "./core/retry.js";
 import type { ServiceContext } from "./core/service.js";
 import { userAgent } from "./core/user-agent.js";
+import { type DriverQueryOptions, SqlDriver, type SqlDriverOptions } from "./data/sql-driver.js";
+import { StatementsAPI } from "./data/statements.js";
 import { Lifecycle, type LifecycleSpec } from "./workflows/lifecycle.js";
 import { Notebook } from "./workflows/notebook.js";
 import { RegisteredModel } from "./workflows/registered-model.js";
@@ -201,6 +207,50 @@ export class Databricks {
       this.#services.set(name, s);
     }
     return s;
+  }
+
+  /** SQL Statement Execution API, with result reading as rows or Arrow. */
+  get statements(): StatementsAPI {
+    return this.service("statements", (c) => new StatementsAPI(c));
+  }
+
+  /** SQL warehouses. */
+  get warehouses(): WarehousesAPI {
+    return this.service("warehouses", (c) => new WarehousesAPI(c));
+  }
+
+  /** Table monitors (`/api/2.1/unity-catalog/tables/{table_name}/monitor`). */
+  get qualityMonitors(): QualityMonitorsAPI {
+    return this.service("qualityMonitors", (c) => new QualityMonitorsAPI(c));
+  }
+
+  /** Data Quality Monitoring API (`/api/data-quality/v1/monitors`). */
+  get dataQuality(): DataQualityAPI {
+    return this.service("dataQuality", (c) => new DataQualityAPI(c));
+  }
+
+  /**
+   * SQL through the official `@databricks/sql` driver (an optional peer, loaded on first use) on
+   * a warehouse's HTTP path, with this client's host and credentials. Close it when done.
+   */
+  sqlDriver(options: SqlDriverOptions): SqlDriver {
+    const credentials = this.ctx.transport.settings.credentials;
+    return new SqlDriver({ host: this.config.host, authType: this.config.authType, credentials }, options);
+  }
+
+  /** One statement through `@databricks/sql`: connects, runs, and closes everything it opened. */
+  sql(
+    statement: string,
+    options: SqlDriverOptions & DriverQueryOptions<"rows">,
+  ): Promise<Array<Record<string, unknown>>>;
+  sql(statement: string, options: SqlDriverOptions & DriverQueryOptions<"arrow">): Promise<Table>;
+  async sql(statement: string, options: SqlDriverOptions & DriverQueryOptions): Promise<unknown> {
+    const driver = this.sqlDriver(options);
+    try {
+      return await driver.sql(statement, options as DriverQueryOptions<"rows">);
+    } finally {
+      await driver.close();
+    }
   }
 
   toJSON(): PublicConfig {

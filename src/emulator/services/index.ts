@@ -4,8 +4,11 @@ import { filesService } from "./files.js";
 import { jobsService } from "./jobs.js";
 import { mlflowService } from "./mlflow.js";
 import { modelRegistryService } from "./model-registry.js";
+import { qualityMonitorsService } from "./quality-monitors.js";
 import { registryService } from "./registry.js";
 import { servingService } from "./serving.js";
+import { sqlService } from "./sql.js";
+import { warehousesService } from "./warehouses.js";
 import { workspaceService } from "./workspace.js";
 
 /** Every emulated service; each is one file in this folder. Clusters move before the jobs that use them. */
@@ -18,4 +21,7 @@ export const SERVICES: EmulatorService<any, any>[] = [
   registryService,
   modelRegistryService,
   servingService,
+  warehousesService,
+  sqlService,
+  qualityMonitorsService,
 ];
