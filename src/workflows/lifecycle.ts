@@ -206,7 +206,13 @@ export class Lifecycle {
     // A canary keeps the alias on the serving version until the new one is promoted.
     if (canary) {
       const message = "kept on the serving version until the canary is promoted";
-      onStep?.({ step: "alias", status: "skipped", resource: `${s.model.name}@${alias}`, message, elapsedMs: 0 });
+      onStep?.({
+        step: "alias",
+        status: "skipped",
+        resource: `${s.model.name}@${alias}`,
+        message,
+        elapsedMs: 0,
+      });
     } else if ((await this.aliasVersion(alias)) !== version.version) {
       const v = version;
       await step(onStep, "alias", `${s.model.name}@${alias}`, () => v.setAlias(alias));
