@@ -1,11 +1,18 @@
 import { inspect } from "node:util";
+import type { Table } from "apache-arrow";
+import { ClustersAPI } from "./api/clusters.js";
+import { DataQualityAPI } from "./api/data-quality.js";
 import { ExperimentsAPI } from "./api/experiments.js";
 import { FilesAPI } from "./api/files.js";
+import { JobsAPI } from "./api/jobs.js";
 import { ModelRegistryAPI } from "./api/model-registry.js";
 import { ModelVersionsAPI } from "./api/model-versions.js";
+import { QualityMonitorsAPI } from "./api/quality-monitors.js";
 import { RegisteredModelsAPI } from "./api/registered-models.js";
 import { RunsAPI } from "./api/runs.js";
 import { ServingEndpointsAPI } from "./api/serving-endpoints.js";
+import { WarehousesAPI } from "./api/warehouses.js";
+import { WorkspaceAPI } from "./api/workspace.js";
 import { createCredentials } from "./core/auth/providers.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DatabricksOptions, type ResolvedConfig, resolveConfig } from "./core/config.js";
@@ -20,6 +27,12 @@ import { loggerFromEnv } from "./core/logger.js";
 import { defaultRetryPolicy } from "./core/retry.js";
 import type { ServiceContext } from "./core/service.js";
 import { userAgent } from "./core/user-agent.js";
+import { type DriverQueryOptions, SqlDriver, type SqlDriverOptions } from "./data/sql-driver.js";
+import { StatementsAPI } from "./data/statements.js";
+import { Lifecycle, type LifecycleSpec } from "./workflows/lifecycle.js";
+import { Notebook } from "./workflows/notebook.js";
+import { RegisteredModel } from "./workflows/registered-model.js";
+import { ServingEndpoint } from "./workflows/serving-endpoint.js";
 
 export interface ClientOptions extends DatabricksOptions {
   /** Called after every attempt of every request (status, duration, retries); never sees headers. */
@@ -146,6 +159,41 @@ export class Databricks {
     return this.service("servingEndpoints", (c) => new ServingEndpointsAPI(c));
   }
 
+  /** Clusters API 2.1: all-purpose compute. */
+  get clusters(): ClustersAPI {
+    return this.service("clusters", (c) => new ClustersAPI(c));
+  }
+
+  /** Jobs API 2.2: jobs, job runs and one-time runs. */
+  get jobs(): JobsAPI {
+    return this.service("jobs", (c) => new JobsAPI(c));
+  }
+
+  /** Workspace API 2.0: notebooks, files and folders. */
+  get workspace(): WorkspaceAPI {
+    return this.service("workspace", (c) => new WorkspaceAPI(c));
+  }
+
+  /** A notebook in the workspace, to upload and run. */
+  notebook(path: string): Notebook {
+    return new Notebook(this, path);
+  }
+
+  /** A Unity Catalog model `catalog.schema.model`, its versions and aliases. */
+  model(fullName: string): RegisteredModel {
+    return new RegisteredModel(this, fullName);
+  }
+
+  /** A Model Serving endpoint, to wait on, query and roll out. */
+  endpoint(name: string): ServingEndpoint {
+    return new ServingEndpoint(this, name);
+  }
+
+  /** The whole life cycle from one spec: `plan()` and an idempotent `apply()`. */
+  lifecycle(spec: LifecycleSpec): Lifecycle {
+    return new Lifecycle(this, spec);
+  }
+
   /** Any REST call, with the client's auth, retries, timeouts and error mapping. */
   request<T = unknown>(spec: RequestSpec, options?: RequestOptions): Promise<T> {
     return this.ctx.transport.request<T>(spec, options);
@@ -159,6 +207,50 @@ export class Databricks {
       this.#services.set(name, s);
     }
     return s;
+  }
+
+  /** SQL Statement Execution API, with result reading as rows or Arrow. */
+  get statements(): StatementsAPI {
+    return this.service("statements", (c) => new StatementsAPI(c));
+  }
+
+  /** SQL warehouses. */
+  get warehouses(): WarehousesAPI {
+    return this.service("warehouses", (c) => new WarehousesAPI(c));
+  }
+
+  /** Table monitors (`/api/2.1/unity-catalog/tables/{table_name}/monitor`). */
+  get qualityMonitors(): QualityMonitorsAPI {
+    return this.service("qualityMonitors", (c) => new QualityMonitorsAPI(c));
+  }
+
+  /** Data Quality Monitoring API (`/api/data-quality/v1/monitors`). */
+  get dataQuality(): DataQualityAPI {
+    return this.service("dataQuality", (c) => new DataQualityAPI(c));
+  }
+
+  /**
+   * SQL through the official `@databricks/sql` driver (an optional peer, loaded on first use) on
+   * a warehouse's HTTP path, with this client's host and credentials. Close it when done.
+   */
+  sqlDriver(options: SqlDriverOptions): SqlDriver {
+    const credentials = this.ctx.transport.settings.credentials;
+    return new SqlDriver({ host: this.config.host, authType: this.config.authType, credentials }, options);
+  }
+
+  /** One statement through `@databricks/sql`: connects, runs, and closes everything it opened. */
+  sql(
+    statement: string,
+    options: SqlDriverOptions & DriverQueryOptions<"rows">,
+  ): Promise<Array<Record<string, unknown>>>;
+  sql(statement: string, options: SqlDriverOptions & DriverQueryOptions<"arrow">): Promise<Table>;
+  async sql(statement: string, options: SqlDriverOptions & DriverQueryOptions): Promise<unknown> {
+    const driver = this.sqlDriver(options);
+    try {
+      return await driver.sql(statement, options as DriverQueryOptions<"rows">);
+    } finally {
+      await driver.close();
+    }
   }
 
   toJSON(): PublicConfig {

@@ -1,4 +1,5 @@
 import { VERSION } from "../version.js";
+import { exitCodeOf } from "./client.js";
 import { type CliIO, type Command, UsageError } from "./command.js";
 
 function overview(commands: Command[]): string {
@@ -54,6 +55,6 @@ export async function main(args: string[], io: CliIO, commands: Command[]): Prom
       return 2;
     }
     io.stderr.write(`brickml ${command.name}: ${(e as Error)?.message ?? String(e)}\n`);
-    return 1;
+    return exitCodeOf(e);
   }
 }

@@ -35,6 +35,8 @@ interface Route {
   stream: boolean;
   /** True when the route changes state (persisted afterwards). */
   mutates: boolean;
+  /** Served without the bearer token (presigned URLs carry their own credential). */
+  public: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export class Router {
     method: string,
     pattern: string,
     handler: Handler,
-    options: { stream?: boolean; mutates?: boolean } = {},
+    options: { stream?: boolean; mutates?: boolean; public?: boolean } = {},
   ): void {
     this.routes.push({
       method,
@@ -56,11 +58,12 @@ export class Router {
       handler,
       stream: options.stream ?? false,
       mutates: options.mutates ?? method !== "GET",
+      public: options.public ?? false,
     });
   }
 
-  get(pattern: string, handler: Handler): void {
-    this.add("GET", pattern, handler);
+  get(pattern: string, handler: Handler, options?: { public?: boolean }): void {
+    this.add("GET", pattern, handler, options);
   }
   post(pattern: string, handler: Handler, options?: { mutates?: boolean }): void {
     this.add("POST", pattern, handler, options);

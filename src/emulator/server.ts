@@ -98,8 +98,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const method = req.method ?? "GET";
     const requestId = `emu-${randomBytes(8).toString("hex")}`;
     res.setHeader("x-request-id", requestId);
+    const { route, params } = router.match(method, url.pathname);
     if (
       !PUBLIC_PATHS.has(url.pathname) &&
+      !route?.public &&
       !authorized(req.headers.authorization, token, issuedTokens, clock)
     ) {
       await drain(req);
@@ -108,7 +110,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         message: "the request does not have valid authentication (AuthN) credentials for the operation",
       });
     }
-    const { route, params } = router.match(method, url.pathname);
     if (!route) {
       await drain(req);
       return send(res, 404, {

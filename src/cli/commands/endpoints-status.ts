@@ -1,0 +1,60 @@
+import { parseArgs } from "node:util";
+import { clientFor, EXIT } from "../client.js";
+import { type Command, parsing, UsageError } from "../command.js";
+
+const USAGE = `Usage: brickml endpoints status <name> [options]
+
+Prints a serving endpoint's state, its served entities and their traffic.
+
+Options:
+  --profile P   Profile of ~/.databrickscfg to use
+  --json        Print the endpoint as JSON
+  -h, --help    Show this help
+
+Exit codes: 0 READY and not updating, 1 not serving as configured (not ready, update failed or
+in progress), 2 bad usage, 4 configuration or credentials.`;
+
+export const endpointsStatusCommand: Command = {
+  name: "endpoints status",
+  summary: "Show a serving endpoint's state; exit code 0 when it serves",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parsing(() =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          profile: { type: "string" },
+          json: { type: "boolean" },
+          help: { type: "boolean", short: "h" },
+        },
+      }),
+    );
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError("give exactly one endpoint name");
+    const db = clientFor(io, values.profile);
+    const e = await db.servingEndpoints.get({ name: positionals[0]! });
+    const serving = e.state?.ready === "READY" && e.state?.config_update === "NOT_UPDATING";
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
+      return serving ? EXIT.ok : EXIT.failed;
+    }
+    const routes = new Map(
+      (e.config?.traffic_config?.routes ?? []).map((r) => [r.served_entity_name, r.traffic_percentage]),
+    );
+    const lines = [
+      `${e.name}: ${e.state?.ready ?? "UNKNOWN"} / ${e.state?.config_update ?? "UNKNOWN"} (config version ${e.config?.config_version ?? "-"})`,
+      ...(e.config?.served_entities ?? []).map(
+        (s) =>
+          `  ${s.name}: ${s.entity_name} v${s.entity_version} — ${s.state?.deployment ?? "UNKNOWN"}, ${routes.get(s.name) ?? 0}% of traffic` +
+          (s.state?.deployment_state_message ? ` (${s.state.deployment_state_message})` : ""),
+      ),
+      ...(e.pending_config ? [`  pending config version ${e.pending_config.config_version}`] : []),
+    ];
+    io.stdout.write(`${lines.join("\n")}\n`);
+    return serving ? EXIT.ok : EXIT.failed;
+  },
+};

@@ -1,0 +1,31 @@
+import type * as Arrow from "apache-arrow";
+
+export type ArrowModule = typeof Arrow;
+export type ArrowTable = Arrow.Table;
+
+let loading: Promise<ArrowModule> | undefined;
+
+/**
+ * apache-arrow is loaded on first use only, so importing `brickml` stays cheap for programs that
+ * never touch Arrow.
+ */
+export function loadArrow(): Promise<ArrowModule> {
+  loading ??= import("apache-arrow");
+  return loading;
+}
+
+/**
+ * Recognises an Arrow table by shape rather than `instanceof`, so tables built by another copy of
+ * apache-arrow (an application's own, or a driver's) are accepted too.
+ */
+export function isArrowTable(value: unknown): value is ArrowTable {
+  const t = value as Partial<ArrowTable> | null;
+  return (
+    typeof t === "object" &&
+    t !== null &&
+    Array.isArray(t.batches) &&
+    typeof t.numRows === "number" &&
+    typeof t.schema === "object" &&
+    typeof t.getChild === "function"
+  );
+}

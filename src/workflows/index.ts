@@ -1,0 +1,13 @@
+export type { ApplyResult, LifecycleSpec, Plan, PlanAction, PlannedStep } from "./lifecycle.js";
+export { Lifecycle } from "./lifecycle.js";
+export type { BatchScoreOptions, DeployOptions } from "./model-version.js";
+export { ModelVersion } from "./model-version.js";
+export type { NotebookRunOptions, NotebookSource } from "./notebook.js";
+export { Notebook } from "./notebook.js";
+export type { LifecycleStep, OnStep, StepEvent } from "./progress.js";
+export { StepFailedError } from "./progress.js";
+export { RegisteredModel } from "./registered-model.js";
+export type { PredictOptions, RolloutStepOptions } from "./serving-endpoint.js";
+export { ServingEndpoint } from "./serving-endpoint.js";
+export type { RegisterModelOptions, RunOrigin } from "./training-run.js";
+export { TrainingRun } from "./training-run.js";
