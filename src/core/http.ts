@@ -10,9 +10,10 @@ import { abortReason, type Clock } from "./clock.js";
 import { isLoopback } from "./config.js";
 import { errorFromResponse } from "./error-mapping.js";
 import { AbortError, BrickmlError, ConnectionError, TimeoutError } from "./errors.js";
-import type { Logger } from "./logger.js";
+import { type Logger, silentLogger } from "./logger.js";
 import { secretsOf } from "./redact.js";
 import { CERTIFICATE_ERRORS, parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
+import { REQUEST_ID } from "./validation.js";
 
 /** Options every call accepts, as its last argument. */
 export interface RequestOptions {
@@ -85,8 +86,6 @@ export interface TransportSettings {
   onRequest?: ((event: RequestEvent) => void) | undefined;
   headers?: Record<string, string> | undefined;
 }
-
-const REQUEST_ID = Symbol.for("brickml.requestId");
 
 /** The request id of the response a result came from, when the server sent one. */
 export function requestIdOf(result: unknown): string | undefined {
@@ -208,35 +207,43 @@ export class Transport {
         (typeof spec.body === "object" && spec.body !== null && "idempotency_token" in spec.body));
     const maxRetries = options.maxRetries ?? retry.maxRetries;
 
-    const run = async (attempt: number) => this.attempt<T>(spec, options, attempt, deadline);
+    /** Throws when failed attempt `attemptNumber` must not be repeated; otherwise waits out the backoff. */
+    const afterFailure = async (error: Error, attemptNumber: number, retriesLeft: number) => {
+      if (signal?.aborted) throw abortReason(signal);
+      if (error instanceof AbortError) throw error;
+      const decision = shouldRetry(error, safe);
+      if (!decision.retry || retriesLeft <= 0) throw error;
+      const delay = retryDelay(error, attemptNumber, retry, this.settings.random);
+      if (clock.now() + delay >= deadline) throw error;
+      logger.info(`retrying ${spec.method} ${spec.path} in ${delay} ms (${decision.reason})`, {
+        attempt: attemptNumber,
+      });
+      this.settings.onRequest?.({
+        method: spec.method,
+        path: spec.path,
+        attempt: attemptNumber,
+        durationMs: 0,
+        error: error.message,
+        retryInMs: delay,
+        retryReason: decision.reason,
+      });
+      await clock.sleep(delay, signal);
+    };
     try {
-      return await pRetry(run, {
-        retries: maxRetries,
+      // Most calls succeed at once: the first attempt skips the retry machinery.
+      try {
+        return await this.attempt<T>(spec, options, 1, deadline);
+      } catch (error) {
+        await afterFailure(asError(error), 1, maxRetries);
+      }
+      return await pRetry((n) => this.attempt<T>(spec, options, n + 1, deadline), {
+        retries: maxRetries - 1,
         minTimeout: 0,
         maxTimeout: 0,
         factor: 1,
         shouldRetry: () => true,
-        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-          if (signal?.aborted) throw abortReason(signal);
-          if (error instanceof AbortError) throw error;
-          const decision = shouldRetry(error, safe);
-          if (!decision.retry || retriesLeft <= 0) throw error;
-          const delay = retryDelay(error, attemptNumber, retry, this.settings.random);
-          if (clock.now() + delay >= deadline) throw error;
-          logger.info(`retrying ${spec.method} ${spec.path} in ${delay} ms (${decision.reason})`, {
-            attempt: attemptNumber,
-          });
-          this.settings.onRequest?.({
-            method: spec.method,
-            path: spec.path,
-            attempt: attemptNumber,
-            durationMs: 0,
-            error: error.message,
-            retryInMs: delay,
-            retryReason: decision.reason,
-          });
-          await clock.sleep(delay, signal);
-        },
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) =>
+          afterFailure(error, attemptNumber + 1, retriesLeft),
       });
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
@@ -287,7 +294,6 @@ export class Transport {
     const qs = spec.query ? encodeQuery(spec.query) : "";
     const fullUrl = qs ? `${url}${url.includes("?") ? "&" : "?"}${qs}` : url;
     const started = s.clock.now();
-    const origin = new URL(fullUrl);
     let res: AxiosResponse;
     let credentials: Record<string, string> = {};
     try {
@@ -307,7 +313,7 @@ export class Transport {
             : spec.responseType === "arraybuffer"
               ? "arraybuffer"
               : "text",
-        beforeRedirect: (redirect: Record<string, any>) => guardRedirect(origin, redirect),
+        beforeRedirect: (redirect: Record<string, any>) => guardRedirect(new URL(fullUrl), redirect),
         // Following a redirect means replaying the body, so the redirect layer keeps every byte
         // sent; a streamed body must stay unbuffered, and a redirect then surfaces as an error.
         ...(typeof spec.data === "function" ? { maxRedirects: 0 } : {}),
@@ -360,14 +366,14 @@ export class Transport {
     requestId: string | undefined,
     error?: Error,
   ) {
+    const { logger, onRequest } = this.settings;
+    // Nobody listens by default: build no line and no event then.
+    if (logger === silentLogger && !onRequest) return;
     const durationMs = this.settings.clock.now() - started;
     const fields = { method: spec.method, path: spec.path, status, attempt, durationMs, requestId };
     const outcome = error ? `${status ?? "failed"}: ${error.message}` : String(status);
-    this.settings.logger.debug(
-      `${spec.method} ${spec.path} ${outcome} (attempt ${attempt}, ${durationMs} ms)`,
-      fields,
-    );
-    this.settings.onRequest?.({ ...fields, error: error?.message });
+    logger.debug(`${spec.method} ${spec.path} ${outcome} (attempt ${attempt}, ${durationMs} ms)`, fields);
+    onRequest?.({ ...fields, error: error?.message });
   }
 }
 
@@ -395,6 +401,10 @@ function connectionError(spec: RequestSpec, cause: unknown): ConnectionError {
     spec.path,
     { cause: { code } },
   );
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new TypeError(`Non-error was thrown: "${String(e)}"`);
 }
 
 function isAbsolute(path: string): boolean {

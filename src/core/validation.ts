@@ -15,13 +15,31 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
   }));
 }
 
+/** Where the transport keeps a response's request id on its body (never enumerable). */
+export const REQUEST_ID = Symbol.for("brickml.requestId");
+
+/** Parsing copies the body; the copy keeps the request id `requestIdOf` reads. */
+function keepRequestId<T>(parsed: T, raw: unknown): T {
+  const id = raw && typeof raw === "object" ? (raw as Record<symbol, unknown>)[REQUEST_ID] : undefined;
+  if (
+    id !== undefined &&
+    parsed &&
+    typeof parsed === "object" &&
+    parsed !== raw &&
+    !Object.isFrozen(parsed)
+  ) {
+    Object.defineProperty(parsed, REQUEST_ID, { value: id, enumerable: false });
+  }
+  return parsed;
+}
+
 /**
  * Responses are parsed leniently: a newer server may add fields or enum values, and that must
  * never break an older client. On mismatch the raw body is returned unchanged.
  */
 export function parseLenient<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
-  return (result.success ? result.data : value) as z.output<S>;
+  return (result.success ? keepRequestId(result.data, value) : value) as z.output<S>;
 }
 
 /**
@@ -31,7 +49,7 @@ export function parseLenient<S extends z.ZodType>(schema: S, value: unknown): z.
  */
 export function parseNeeded<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) return keepRequestId(result.data, value);
   throw new UnexpectedResponseError(what, issuesOf(result.error));
 }
 

@@ -131,6 +131,17 @@ describe("request ids", () => {
     expect(err.toJSON().requestId).toBe("req-2");
   });
 
+  it("survive a service's response parsing", async () => {
+    nock(HOST)
+      .get("/api/2.1/clusters/get")
+      .query({ cluster_id: "c1" })
+      .reply(200, { cluster_id: "c1", state: "RUNNING" }, { "x-request-id": "req-3" });
+    const cluster = await client().clusters.get({ cluster_id: "c1" });
+    expect(cluster.state).toBe("RUNNING");
+    expect(requestIdOf(cluster)).toBe("req-3");
+    expect(Object.keys(cluster)).not.toContain("requestId");
+  });
+
   it("are undefined when the server sent none", async () => {
     nock(HOST).get("/x").reply(200, { a: 1 });
     expect(requestIdOf(await client().request({ method: "GET", path: "/x" }))).toBeUndefined();
