@@ -24,6 +24,8 @@ export default defineConfig([
     // p-retry ships as ESM only; the CommonJS build carries its own copy so `require("brickml")`
     // works on every supported Node.js version.
     noExternal: ["p-retry", "is-network-error"],
+    // import.meta.url (used to require axios lazily) becomes the file's own URL.
+    shims: true,
   },
   {
     entry: { "cli/index": "src/cli/index.ts" },

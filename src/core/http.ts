@@ -1,10 +1,16 @@
 import http from "node:http";
 import https from "node:https";
+import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import { rootCertificates } from "node:tls";
 import { inspect } from "node:util";
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import pRetry from "p-retry";
+import type {
+  AxiosInstance,
+  AxiosRequestConfig,
+  AxiosResponse,
+  AxiosStatic,
+  CreateAxiosDefaults,
+} from "axios";
 import type { Credentials } from "./auth/types.js";
 import { abortReason, type Clock } from "./clock.js";
 import { isLoopback } from "./config.js";
@@ -136,10 +142,40 @@ export function encodeQuery(query: Record<string, unknown>): string {
   return params.toString();
 }
 
+/** What the transport and the token endpoints need of axios. */
+export interface HttpClient {
+  request<T = unknown>(config: AxiosRequestConfig): Promise<AxiosResponse<T>>;
+  post<T = unknown>(url: string, data?: unknown, config?: AxiosRequestConfig): Promise<AxiosResponse<T>>;
+}
+
+/**
+ * An axios instance created on the first request: axios and its dependencies take longer to load
+ * than the rest of brickml, and `import "brickml"` should not pay for them before any call. It is
+ * required in its CommonJS build, one file that loads in about half the time of its ES modules.
+ */
+class LazyAxios implements HttpClient {
+  #instance: AxiosInstance | undefined;
+
+  constructor(private readonly defaults: CreateAxiosDefaults) {}
+
+  private get instance(): AxiosInstance {
+    this.#instance ??= (createRequire(import.meta.url)("axios") as AxiosStatic).create(this.defaults);
+    return this.#instance;
+  }
+
+  request<T = unknown>(config: AxiosRequestConfig): Promise<AxiosResponse<T>> {
+    return this.instance.request<T>(config);
+  }
+
+  post<T = unknown>(url: string, data?: unknown, config?: AxiosRequestConfig): Promise<AxiosResponse<T>> {
+    return this.instance.post<T>(url, data, config);
+  }
+}
+
 /** Shared connection pools: one per client tree, reused by `withOptions` copies. */
-export function createAxios(ca?: string | Buffer | Array<string | Buffer>): AxiosInstance {
+export function createAxios(ca?: string | Buffer | Array<string | Buffer>): HttpClient {
   const extra = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
-  return axios.create({
+  return new LazyAxios({
     httpAgent: new http.Agent({ keepAlive: true }),
     httpsAgent: new https.Agent({
       keepAlive: true,
@@ -158,7 +194,7 @@ export function createAxios(ca?: string | Buffer | Array<string | Buffer>): Axio
 
 export class Transport {
   constructor(
-    readonly axios: AxiosInstance,
+    readonly axios: HttpClient,
     readonly settings: TransportSettings,
   ) {}
 
@@ -236,6 +272,8 @@ export class Transport {
       } catch (error) {
         await afterFailure(asError(error), 1, maxRetries);
       }
+      // Loaded only when a first attempt failed and may be repeated.
+      const { default: pRetry } = await import("p-retry");
       return await pRetry((n) => this.attempt<T>(spec, options, n + 1, deadline), {
         retries: maxRetries - 1,
         minTimeout: 0,

@@ -1,6 +1,6 @@
-import type { AxiosInstance } from "axios";
 import type { Clock } from "../clock.js";
 import type { ResolvedConfig } from "../config.js";
+import type { HttpClient } from "../http.js";
 
 /** Produces the auth headers of each request. */
 export interface Credentials {
@@ -9,7 +9,7 @@ export interface Credentials {
 
 export interface AuthContext {
   /** An HTTP client without auth, retries or logging, for token endpoints. */
-  http: AxiosInstance;
+  http: HttpClient;
   clock: Clock;
   /** Longest a token request may take (it is shared by concurrent callers, so no caller's signal bounds it). */
   timeoutMs: number;
