@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { BrickmlError, isAlreadyExists, isNotFound } from "../core/errors.js";
+import { BrickmlError, isNotFound } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
 import { parseLenient, parseNeeded, validate } from "../core/validation.js";
-import { isAmbiguousFailure } from "./ambiguous-failure.js";
+import { createOrFind } from "./ambiguous-failure.js";
 import {
   type Experiment,
   experimentSchema,
@@ -100,16 +100,14 @@ export class ExperimentsAPI extends Service {
     const r = validate(createRequest, req, "experiments.getOrCreate request");
     const existing = await this.findByName(r.name, options);
     if (existing) return { experiment: existing, created: false };
-    try {
-      const { experiment_id } = await this.create(r, options);
-      const { experiment } = await this.get({ experiment_id }, options);
-      return { experiment, created: true };
-    } catch (error) {
-      if (!isAlreadyExists(error) && !isAmbiguousFailure(error)) throw error;
-      const experiment = await this.findByName(r.name, options);
-      if (!experiment) throw error;
-      return { experiment, created: false };
-    }
+    const { value, created } = await createOrFind(
+      async () => {
+        const { experiment_id } = await this.create(r, options);
+        return (await this.get({ experiment_id }, options)).experiment;
+      },
+      () => this.findByName(r.name, options),
+    );
+    return { experiment: value, created };
   }
 
   /** `POST experiments/search`, every page. */

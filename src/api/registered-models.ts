@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { isAlreadyExists, isNotFound } from "../core/errors.js";
+import { isNotFound } from "../core/errors.js";
 import { encodePath, type RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
 import { parseLenient, validate } from "../core/validation.js";
-import { isAmbiguousFailure } from "./ambiguous-failure.js";
+import { createOrFind } from "./ambiguous-failure.js";
 import {
   aliasSchema,
   type RegisteredModelAlias,
@@ -136,7 +136,8 @@ export class RegisteredModelsAPI extends Service {
 
   /**
    * The model, created when missing. A create that fails because the model now exists (another
-   * caller, or our own attempt whose answer was lost) reads it instead.
+   * caller, or our own attempt whose answer was lost) reads it instead; one lost before it was
+   * applied is sent again.
    */
   async getOrCreate(
     req: CreateRegisteredModelRequest,
@@ -146,14 +147,11 @@ export class RegisteredModelsAPI extends Service {
     const full_name = `${r.catalog_name}.${r.schema_name}.${r.name}`;
     const existing = await this.find(full_name, options);
     if (existing) return { registered_model: existing, created: false };
-    try {
-      return { registered_model: await this.create(r, options), created: true };
-    } catch (error) {
-      if (!isAlreadyExists(error) && !isAmbiguousFailure(error)) throw error;
-      const registered_model = await this.find(full_name, options);
-      if (!registered_model) throw error;
-      return { registered_model, created: false };
-    }
+    const { value, created } = await createOrFind(
+      () => this.create(r, options),
+      () => this.find(full_name, options),
+    );
+    return { registered_model: value, created };
   }
 
   private async find(full_name: string, options?: RequestOptions): Promise<RegisteredModelInfo | undefined> {

@@ -674,6 +674,15 @@ export class ServingEndpointsAPI extends Service {
    * failed connects; uses the client's query timeout unless `options.timeout` says otherwise.
    */
   async query<P = unknown>(req: QueryRequest, options?: RequestOptions): Promise<QueryResponse<P>> {
+    return this.sendQuery<P>(req, options, false);
+  }
+
+  /** `repeatable`: the query may be sent again after a 5xx or a broken connection. */
+  private async sendQuery<P>(
+    req: QueryRequest,
+    options: RequestOptions | undefined,
+    repeatable: boolean,
+  ): Promise<QueryResponse<P>> {
     const valid = validate(queryRequest, req, "servingEndpoints.query request");
     if (valid.stream) {
       throw new ValidationError("servingEndpoints.query request", [
@@ -686,7 +695,7 @@ export class ServingEndpointsAPI extends Service {
         path: invocationsPath(valid),
         body: queryBody(valid),
         kind: "query",
-        idempotent: false,
+        idempotent: repeatable,
       },
       options,
     );
@@ -731,7 +740,7 @@ export class ServingEndpointsAPI extends Service {
   /**
    * Predicts many rows: splits them into batches sent with bounded concurrency and returns the
    * predictions in input order. Object rows go as dataframe records (or split), array rows as
-   * instances.
+   * instances. Unlike `query`, a batch is retried after a 5xx or a broken connection.
    */
   async predictBatched<P = unknown>(
     name: string,
@@ -764,7 +773,9 @@ export class ServingEndpointsAPI extends Service {
       async (i, signal) => {
         const [offset, size] = ranges[i]!;
         const slice = rows.slice(offset, offset + size);
-        const res = await this.query<P>(
+        // Predicting rows changes nothing on the server (a repeat only logs one more inference
+        // record), so a batch lost to a 5xx or a broken connection is sent again.
+        const res = await this.sendQuery<P>(
           {
             name,
             ...(served_model_name ? { served_model_name } : {}),
@@ -772,6 +783,7 @@ export class ServingEndpointsAPI extends Service {
             ...batchInput(slice, format),
           } as QueryRequest,
           { ...requestOptions, signal },
+          true,
         );
         if (!Array.isArray(res.predictions) || res.predictions.length !== size) {
           throw new BrickmlError(
