@@ -347,7 +347,141 @@ const SERVING: Row[] = [
   ],
 ];
 
+const CLUSTER = { spark_version: "15.4.x-scala2.12", node_type_id: "i3.xlarge", num_workers: 1 };
+const TASK = { task_key: "train", notebook_task: { notebook_path: "/Shared/train" }, new_cluster: CLUSTER };
+const COMPUTE: Row[] = [
+  [
+    "cluster without spark_version",
+    (db) => db.clusters.create({ node_type_id: "i3.xlarge", num_workers: 1 } as any),
+    "spark_version",
+  ],
+  ["cluster with -1 workers", (db) => db.clusters.create({ ...CLUSTER, num_workers: -1 }), "num_workers"],
+  ["cluster id empty", (db) => db.clusters.get({ cluster_id: "" }), "cluster_id"],
+  ["resize without a size", (db) => db.clusters.resize({ cluster_id: "c1" }), "num_workers"],
+  [
+    "cluster events page of 501",
+    (db) => db.clusters.events({ cluster_id: "c1", page_size: 501 }),
+    "page_size",
+  ],
+  [
+    "cluster idempotency token of 65 characters",
+    (db) => db.clusters.create({ ...CLUSTER, idempotency_token: LONG(65) }),
+    "idempotency_token",
+  ],
+  ["run without tasks", (db) => db.jobs.submit({ tasks: [] }), "tasks"],
+  ["task key with /", (db) => db.jobs.submit({ tasks: [{ ...TASK, task_key: "a/b" }] }), "tasks.0.task_key"],
+  [
+    "task key of 101 characters",
+    (db) => db.jobs.submit({ tasks: [{ ...TASK, task_key: LONG(101) }] }),
+    "tasks.0.task_key",
+  ],
+  [
+    "notebook path empty",
+    (db) => db.jobs.submit({ tasks: [{ ...TASK, notebook_task: { notebook_path: "" } }] }),
+    "tasks.0.notebook_task.notebook_path",
+  ],
+  [
+    "run idempotency token of 65 characters",
+    (db) => db.jobs.submit({ tasks: [TASK], idempotency_token: LONG(65) }),
+    "idempotency_token",
+  ],
+  ["negative run timeout", (db) => db.jobs.submit({ tasks: [TASK], timeout_seconds: -1 }), "timeout_seconds"],
+  ["run id -1", (db) => db.jobs.getRun({ run_id: -1 }), "run_id"],
+  ["run id 1.5", (db) => db.jobs.cancelRun({ run_id: 1.5 }), "run_id"],
+  ["job id as a string", (db) => db.jobs.runNow({ job_id: "12" as any }), "job_id"],
+  ["workspace path relative", (db) => db.workspace.getStatus({ path: "Shared/x" }), "path"],
+  [
+    "workspace import not base64",
+    (db) =>
+      db.workspace.import({
+        path: "/Shared/x",
+        content: "not base64!",
+        format: "SOURCE",
+        language: "PYTHON",
+      }),
+    "content",
+  ],
+  [
+    "workspace import over 10 MB",
+    (db) => db.workspace.import({ path: "/Shared/x", content: "A".repeat(14_000_000), format: "AUTO" }),
+    "content",
+  ],
+];
+
+const SQL: Row[] = [
+  [
+    "statement empty",
+    (db) => db.statements.executeStatement({ statement: "", warehouse_id: "w1" }),
+    "statement",
+  ],
+  [
+    "warehouse id with /",
+    (db) => db.statements.executeStatement({ statement: "SELECT 1", warehouse_id: "a/b" }),
+    "warehouse_id",
+  ],
+  [
+    "wait timeout of 60 s",
+    (db) =>
+      db.statements.executeStatement({ statement: "SELECT 1", warehouse_id: "w1", wait_timeout: "60s" }),
+    "wait_timeout",
+  ],
+  [
+    "Arrow results inline",
+    (db) =>
+      db.statements.executeStatement({ statement: "SELECT 1", warehouse_id: "w1", format: "ARROW_STREAM" }),
+    "format",
+  ],
+  ["statement id ..", (db) => db.statements.getStatement({ statement_id: ".." }), "statement_id"],
+  [
+    "result chunk -1",
+    (db) => db.statements.getStatementResultChunkN({ statement_id: "s1", chunk_index: -1 }),
+    "chunk_index",
+  ],
+  ["warehouse id empty", (db) => db.warehouses.get({ id: "" }), "id"],
+  ["monitor table with /", (db) => db.qualityMonitors.get({ table_name: "main/ml.t" }), "table_name"],
+  [
+    "monitor without granularities",
+    (db) =>
+      db.qualityMonitors.create({
+        table_name: "main.ml.t",
+        output_schema_name: "main.ml",
+        assets_dir: "/Shared/m",
+        time_series: { timestamp_col: "ts", granularities: [] },
+      }),
+    "time_series.granularities",
+  ],
+];
+
+const WORKFLOWS: Row[] = [
+  [
+    "life cycle with a two-part model name",
+    (db) =>
+      db.lifecycle({
+        notebook: { path: "/Shared/t" },
+        cluster: CLUSTER,
+        model: { name: "ml.churn" },
+        endpoint: { name: "churn" },
+      }),
+    "model.name",
+  ],
+  [
+    "life cycle with an endpoint name with /",
+    (db) =>
+      db.lifecycle({
+        notebook: { path: "/Shared/t" },
+        cluster: CLUSTER,
+        model: { name: "main.ml.churn" },
+        endpoint: { name: "a/b" },
+      }),
+    "endpoint.name",
+  ],
+  ["predict on an endpoint name with ..", (db) => db.endpoint("..").predict([{ x: 1 }]), "name"],
+];
+
 const CATALOGUE: Record<string, Row[]> = {
+  "Clusters, Jobs and Workspace": COMPUTE,
+  "SQL and monitors": SQL,
+  workflows: WORKFLOWS,
   "Unity Catalog models": UC,
   files: FILES,
   MLflow: MLFLOW,
