@@ -53,15 +53,20 @@ async function load(
   };
 }
 
-/** A resource to read: an MLflow experiment, created through the REST API. */
+/** A resource to read: a cluster, created through the REST API (the same GET as the call-overhead benchmark). */
 async function target(emu: EmulatorProcess): Promise<string> {
-  const res = await fetch(`${emu.url}/api/2.0/mlflow/experiments/create`, {
+  const res = await fetch(`${emu.url}/api/2.1/clusters/create`, {
     method: "POST",
     headers: { Authorization: `Bearer ${emu.token}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ name: "/Shared/bench" }),
+    body: JSON.stringify({
+      cluster_name: "bench",
+      spark_version: "15.4.x-scala2.12",
+      node_type_id: "i3.xlarge",
+      num_workers: 1,
+    }),
   });
-  const { experiment_id } = (await res.json()) as { experiment_id: string };
-  return `/api/2.0/mlflow/experiments/get?experiment_id=${experiment_id}`;
+  const { cluster_id } = (await res.json()) as { cluster_id: string };
+  return `/api/2.1/clusters/get?cluster_id=${cluster_id}`;
 }
 
 function integrationSuite(): { seconds: number; files: string; tests: string; ok: boolean } {

@@ -12,6 +12,8 @@ import { type BenchResult, isMain, median, report, round, saveResults } from "./
 /** Virtual time an endpoint takes from create to READY in the emulator (build, deploy, propagate). */
 const ENDPOINT_BUILD_MS = 6 * 60_000;
 const DELAYS_S = (process.env.DELAYS ?? "10.5,30.5,60.5").split(",").map(Number);
+/** Waits per poller, resource and delay: where a change falls between two polls is chance. */
+const REPLICAS = Number(process.env.REPLICAS ?? 3);
 const POLLERS = ["brickml waiter", "fixed 1 s poller", "official SDK waiter"] as const;
 type Poller = (typeof POLLERS)[number];
 
@@ -26,6 +28,12 @@ interface Outcome {
 
 // Time is not a named ES module export of the official SDK (it is CommonJS).
 const { Time, TimeUnits, WorkspaceClient } = officialSdk;
+
+const replicate = () =>
+  POLLERS.flatMap((poller) => Array.from({ length: REPLICAS }, () => poller)).map((poller, i) => ({
+    poller,
+    i,
+  }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,16 +53,19 @@ async function scenario(delayS: number): Promise<Outcome[]> {
   // Without a registry service the serving emulator takes any model version as READY to serve.
   const emu: Emulator = await startEmulatorWith({ timeScale: scale }, null);
   try {
-    let brickmlPolls = 0;
-    const counted = (path: RegExp) =>
-      new Databricks({
+    /** A brickml client that counts its status reads (attempts on `path`, retries excluded). */
+    const counted = (path: RegExp) => {
+      const seen = { polls: 0 };
+      const client = new Databricks({
         host: emu.url,
         token: emu.token,
         env: {},
         onRequest: (e) => {
-          if (e.method === "GET" && path.test(e.path) && e.retryInMs === undefined) brickmlPolls++;
+          if (e.method === "GET" && path.test(e.path) && e.retryInMs === undefined) seen.polls++;
         },
       });
+      return { client, seen };
+    };
     const db = new Databricks({ host: emu.url, token: emu.token, env: {} });
     const w = new WorkspaceClient({ host: emu.url, token: emu.token, authType: "pat" });
     const timeout = new Time(30, TimeUnits.minutes);
@@ -79,12 +90,12 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       ["TERMINATED", "SKIPPED", "INTERNAL_ERROR"].includes(String(r.state?.life_cycle_state));
     const runLag = (run: { end_time?: number | null }) => real(emu.clock.now() - Number(run.end_time));
 
-    const jobs = POLLERS.map(async (poller): Promise<Outcome> => {
+    const jobs = replicate().map(async ({ poller }): Promise<Outcome> => {
       if (poller === "brickml waiter") {
-        const client = counted(/\/jobs\/runs\/get$/);
+        const { client, seen } = counted(/\/jobs\/runs\/get$/);
         const { run_id } = await client.jobs.submit(submit);
         const run = await client.jobs.waitUntilRunTerminated({ run_id }, { timeout: 30 * 60_000 });
-        return { kind: "job run", delayS, poller, polls: brickmlPolls, lagS: runLag(run) };
+        return { kind: "job run", delayS, poller, polls: seen.polls, lagS: runLag(run) };
       }
       if (poller === "fixed 1 s poller") {
         const { run_id } = await db.jobs.submit(submit);
@@ -96,7 +107,6 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       const run = await waiter.wait({ timeout, onProgress: async () => void polls++ });
       return { kind: "job run", delayS, poller, polls, lagS: runLag(run) };
     });
-    const runs = await Promise.all(jobs);
 
     // An endpoint: READY when its config applies (`apply_at` in the emulator's state).
     const entity = { entity_name: "main.wait.model", entity_version: "1", workload_size: "Small" };
@@ -104,16 +114,15 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       "serving",
     );
     const readyAt = (name: string) => Number(serving.endpoints[name]?.pending?.apply_at);
-    const endpoints = POLLERS.map(async (poller, i): Promise<Outcome> => {
+    const endpoints = replicate().map(async ({ poller, i }): Promise<Outcome> => {
       const name = `wait-${String(delayS).replace(".", "_")}-${i}`;
       const create = { name, config: { served_entities: [entity] } };
       if (poller === "brickml waiter") {
-        brickmlPolls = 0;
-        const client = counted(new RegExp(`/serving-endpoints/${name}$`));
+        const { client, seen } = counted(new RegExp(`/serving-endpoints/${name}$`));
         await client.servingEndpoints.create(create);
         const at = readyAt(name);
         await client.servingEndpoints.waitUntilEndpointReady({ name }, { timeout: 30 * 60_000 });
-        return { kind: "endpoint", delayS, poller, polls: brickmlPolls, lagS: real(emu.clock.now() - at) };
+        return { kind: "endpoint", delayS, poller, polls: seen.polls, lagS: real(emu.clock.now() - at) };
       }
       if (poller === "fixed 1 s poller") {
         await db.servingEndpoints.create(create);
@@ -130,7 +139,8 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       await waiter.wait({ timeout, onProgress: async () => void polls++ });
       return { kind: "endpoint", delayS, poller, polls, lagS: real(emu.clock.now() - at) };
     });
-    return [...runs, ...(await Promise.all(endpoints))];
+    // Runs and endpoints wait side by side.
+    return Promise.all([...jobs, ...endpoints]);
   } finally {
     await emu.close();
   }
@@ -139,25 +149,40 @@ async function scenario(delayS: number): Promise<Outcome[]> {
 export async function run(): Promise<BenchResult> {
   // The delays run side by side: the whole benchmark takes about as long as the longest one.
   const outcomes = (await Promise.all(DELAYS_S.map(scenario))).flat();
-  const rows: BenchResult["rows"] = outcomes.map((o) => ({
-    resource: o.kind,
-    "changes after s": o.delayS,
-    poller: o.poller,
-    polls: o.polls,
-    "detection lag s": round(o.lagS, 2),
-  }));
-  const ratios: Record<string, number> = {};
-  for (const poller of POLLERS) {
-    const mine = outcomes.filter((o) => o.poller === poller);
-    ratios[`${poller}: polls (sum over all waits)`] = mine.reduce((s, o) => s + o.polls, 0);
-    ratios[`${poller}: median lag s`] = round(median(mine.map((o) => o.lagS)), 2);
+  const rows: BenchResult["rows"] = [];
+  for (const kind of ["job run", "endpoint"] as const) {
+    for (const delayS of DELAYS_S) {
+      for (const poller of POLLERS) {
+        const mine = outcomes.filter((o) => o.kind === kind && o.delayS === delayS && o.poller === poller);
+        rows.push({
+          resource: kind,
+          "changes after s": delayS,
+          poller,
+          "polls (mean)": round(mine.reduce((s, o) => s + o.polls, 0) / mine.length, 1),
+          "detection lag s (median)": round(median(mine.map((o) => o.lagS)), 2),
+          waits: mine.length,
+        });
+      }
+    }
   }
+  const ratios: Record<string, number> = {};
+  const polls = (p: Poller) => outcomes.filter((o) => o.poller === p).reduce((s, o) => s + o.polls, 0);
+  const lag = (p: Poller) => median(outcomes.filter((o) => o.poller === p).map((o) => o.lagS));
+  for (const poller of POLLERS) {
+    ratios[`${poller}: polls per wait`] = round(
+      polls(poller) / outcomes.filter((o) => o.poller === poller).length,
+      1,
+    );
+    ratios[`${poller}: median lag s`] = round(lag(poller), 2);
+  }
+  ratios["polls brickml / official SDK"] = round(polls("brickml waiter") / polls("official SDK waiter"));
+  ratios["lag brickml / official SDK"] = round(lag("brickml waiter") / lag("official SDK waiter"));
   return {
     name: "waiting",
     rows,
     ratios,
     notes: [
-      "each poller waits on its own run or endpoint; all start together against the same emulator",
+      `each poller waits on its own runs or endpoints (${REPLICAS} per delay); all start together against the same emulator`,
       "polls: status reads until the wait ended (brickml: GETs seen by onRequest; official SDK: its onProgress calls, one per poll)",
       "lag: real time between the state change (run end_time; endpoint config apply time) and the poll that saw it",
       "job runs take a bit longer than the endpoint's delay (serverless start and clean-up are added)",
