@@ -8,7 +8,8 @@
 import { fileURLToPath } from "node:url";
 import * as arrow from "apache-arrow";
 import { dataframeSplitBatches } from "../src/data/dataframe.js";
-import { bestOf, measure, ratio, table } from "./measure.js";
+import { type BenchResult, isMain, report, round, saveResults } from "./lib.js";
+import { bestOf, measure } from "./measure.js";
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const BATCH = Number(process.env.BATCH ?? 1000);
@@ -87,31 +88,39 @@ if (process.argv.includes("--variant")) {
       return { rows: data.length, bytes: body.length, keep: body };
     });
   } else throw new Error(`unknown variant ${variant}`);
-} else {
+}
+
+export async function run(): Promise<BenchResult> {
   const script = fileURLToPath(import.meta.url);
   const RUNS = Number(process.env.RUNS ?? 2);
   const ours = await bestOf(RUNS, script, "arrow-batches");
   const base = await bestOf(RUNS, script, "plain-json");
   const rate = (m: typeof ours) => Math.round(m.rows / (m.ms / 1000));
-  console.log(
-    `Arrow → dataframe_split, ${ROWS.toLocaleString("en")} rows × 10 columns, batches of ${BATCH} rows\n`,
-  );
-  console.log(
-    table(
-      [ours, base].map((m) => ({
-        variant: m.variant,
-        "time ms": m.ms,
-        "rows/s": rate(m).toLocaleString("en"),
-        "JSON MiB": Math.round((m.bytes ?? 0) / 2 ** 20),
-        "encode memory MiB": m.stepMiB,
-        "process peak RSS MiB": m.peakRssMiB,
-      })),
-    ),
-  );
-  console.log(
-    `\nthroughput ratio (arrow-batches / plain-json): ${ratio(rate(ours), rate(base))}` +
-      `\nencode memory ratio (arrow-batches / plain-json): ${ratio(Math.max(1, ours.stepMiB), Math.max(1, base.stepMiB))}` +
-      "\n(encode memory: peak heap + external while encoding, above the level with the input loaded;" +
-      "\n process peak RSS includes building the input, which is not what is compared)",
-  );
+  return {
+    name: "arrow-encode",
+    rows: [ours, base].map((m) => ({
+      variant: m.variant,
+      "time ms": m.ms,
+      "rows/s": rate(m),
+      "JSON MiB": Math.round((m.bytes ?? 0) / 2 ** 20),
+      "encode memory MiB": m.stepMiB,
+      "process peak RSS MiB": m.peakRssMiB,
+    })),
+    ratios: {
+      "throughput arrow-batches / plain-json": round(rate(ours) / rate(base)),
+      "encode memory arrow-batches / plain-json": round(
+        Math.max(1, ours.stepMiB) / Math.max(1, base.stepMiB),
+      ),
+    },
+    notes: [
+      `Arrow → dataframe_split, ${ROWS.toLocaleString("en")} rows × 10 columns, batches of ${BATCH} rows; each variant in its own process, best of ${RUNS}`,
+      "encode memory: peak heap + external while encoding, above the level with the input loaded; process peak RSS includes building the input",
+    ],
+  };
+}
+
+if (!process.argv.includes("--variant") && isMain(import.meta.url)) {
+  const r = await run();
+  report(r);
+  saveResults([r]);
 }

@@ -103,16 +103,3 @@ export async function measure<I>(
   void out.keep;
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
-
-export function table(rows: Array<Record<string, string | number>>): string {
-  const keys = Object.keys(rows[0]!);
-  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  return [
-    line(keys),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map((r) => line(keys.map((k) => String(r[k])))),
-  ].join("\n");
-}
-
-export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;

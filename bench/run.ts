@@ -4,7 +4,15 @@ import { ROOT } from "./build.js";
 import { type BenchResult, machine, meetsTarget, report, saveResults } from "./lib.js";
 
 /** Files in bench/ that export `run(): Promise<BenchResult>`, in the order they run. */
-const BENCHMARKS = ["cold-start", "call-overhead", "waiting", "serving-query", "emulator"];
+const BENCHMARKS = [
+  "cold-start",
+  "call-overhead",
+  "serving-query",
+  "waiting",
+  "emulator",
+  "arrow-encode",
+  "statements",
+];
 
 // Always measure the current sources.
 execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });

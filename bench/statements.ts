@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import { startEmulator } from "../src/emulator/index.js";
 import type { SqlEmulatorExports } from "../src/emulator/services/sql.js";
 import { Databricks } from "../src/index.js";
-import { bestOf, measure, ratio, table } from "./measure.js";
+import { type BenchResult, isMain, report, round, saveResults } from "./lib.js";
+import { bestOf, measure } from "./measure.js";
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const QUERY = "SELECT * FROM main.bench.wide ORDER BY id";
@@ -50,7 +51,9 @@ if (process.argv.includes("--variant")) {
       return { rows: t.numRows, keep: t };
     },
   );
-} else {
+}
+
+export async function run(): Promise<BenchResult> {
   // A slow clock keeps the 15-minute result links valid for 9 real seconds.
   const emu = await startEmulator({ timeScale: 100 });
   try {
@@ -81,28 +84,34 @@ if (process.argv.includes("--variant")) {
     const arrow = await bestOf(RUNS, script, "arrow-stream", env);
     const rows = await bestOf(RUNS, script, "json-array-rows", env);
     const jsonArrow = await bestOf(RUNS, script, "json-array-arrow", env);
-    console.log(
-      `Statement results, ${ROWS.toLocaleString("en")} rows × 10 columns, EXTERNAL_LINKS, emulator (table built in ${prepared} ms)\n`,
-    );
-    console.log(
-      table(
-        [arrow, rows, jsonArrow].map((m) => ({
-          variant: m.variant,
-          "time ms": m.ms,
-          "rows/s": Math.round(m.rows / (m.ms / 1000)).toLocaleString("en"),
-          "client memory MiB": m.stepMiB,
-          "client peak RSS MiB": m.peakRssMiB,
-        })),
-      ),
-    );
-    console.log(
-      `\ntime ratio (ARROW_STREAM / JSON_ARRAY rows): ${ratio(arrow.ms, rows.ms)}` +
-        `\nmemory ratio (ARROW_STREAM / JSON_ARRAY rows): ${ratio(Math.max(1, arrow.stepMiB), Math.max(1, rows.stepMiB))}` +
-        `\ntime ratio (ARROW_STREAM / JSON_ARRAY → Arrow): ${ratio(arrow.ms, jsonArrow.ms)}` +
-        `\nmemory ratio (ARROW_STREAM / JSON_ARRAY → Arrow): ${ratio(Math.max(1, arrow.stepMiB), Math.max(1, jsonArrow.stepMiB))}` +
-        "\n(client memory: peak heap + external of the client process while it fetched, result held)",
-    );
+    const mem = (m: typeof arrow) => Math.max(1, m.stepMiB);
+    return {
+      name: "statements",
+      rows: [arrow, rows, jsonArrow].map((m) => ({
+        variant: m.variant,
+        "time ms": m.ms,
+        "rows/s": Math.round(m.rows / (m.ms / 1000)),
+        "client memory MiB": m.stepMiB,
+        "client peak RSS MiB": m.peakRssMiB,
+      })),
+      ratios: {
+        "time ARROW_STREAM / JSON_ARRAY rows": round(arrow.ms / rows.ms),
+        "memory ARROW_STREAM / JSON_ARRAY rows": round(mem(arrow) / mem(rows)),
+        "time ARROW_STREAM / JSON_ARRAY → Arrow": round(arrow.ms / jsonArrow.ms),
+        "memory ARROW_STREAM / JSON_ARRAY → Arrow": round(mem(arrow) / mem(jsonArrow)),
+      },
+      notes: [
+        `statement results, ${ROWS.toLocaleString("en")} rows × 10 columns, EXTERNAL_LINKS, emulator (table built in ${prepared} ms); each client variant in its own process`,
+        "client memory: peak heap + external of the client process while it fetched, result held",
+      ],
+    };
   } finally {
     await emu.close();
   }
+}
+
+if (!process.argv.includes("--variant") && isMain(import.meta.url)) {
+  const r = await run();
+  report(r);
+  saveResults([r]);
 }
