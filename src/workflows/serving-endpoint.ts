@@ -45,7 +45,7 @@ export interface InferenceTableOptions extends InferenceQueryOptions, RequestOpt
    * returns the table's own columns (request and response as JSON text).
    */
   unpack?: boolean;
-  /** How long to wait for the warehouse and the statement (default 20 minutes each). */
+  /** How long to wait for the statement, a warehouse start included (default 20 minutes). */
   waitTimeout?: number;
 }
 
@@ -149,13 +149,7 @@ export class ServingEndpoint {
       );
     }
     const { statement, parameters } = inferenceTableQuery(location, { since, limit });
-    const warehouse =
-      warehouse_id ??
-      (await pickWarehouse(
-        this.db,
-        waitTimeout !== undefined ? { timeout: waitTimeout } : {},
-        requestOptions,
-      ));
+    const warehouse = warehouse_id ?? (await pickWarehouse(this.db, requestOptions));
     let raw: Table;
     try {
       raw = await this.db.statements.query(statement, {
