@@ -1,6 +1,6 @@
 import type { Table } from "apache-arrow";
 import type { Credentials } from "../core/auth/types.js";
-import { abortReason } from "../core/clock.js";
+import { abortReason, untilAborted } from "../core/clock.js";
 import {
   ConfigError,
   ConnectionError,
@@ -103,9 +103,11 @@ const THRIFT_TYPES = [
 ];
 
 let driverModule: Promise<DriverModule> | undefined;
+/** Held in a variable so neither the type checker nor bundlers require the optional package. */
+const DRIVER_PACKAGE = "@databricks/sql";
 
 function loadDriver(): Promise<DriverModule> {
-  driverModule ??= import("@databricks/sql").then(
+  driverModule ??= import(DRIVER_PACKAGE).then(
     // A CommonJS package: its exports are named exports, or sit on `default` depending on the loader.
     (m) => {
       const mod = m as unknown as DriverModule & { default: DriverModule };
@@ -256,26 +258,6 @@ function executeOptions(options: DriverQueryOptions): Record<string, unknown> {
   if (options.maxRows !== undefined) out.maxRows = options.maxRows;
   if (options.queryTimeout !== undefined) out.queryTimeout = options.queryTimeout;
   return out;
-}
-
-/** Resolves like `promise`, or rejects as soon as `signal` aborts (the promise runs on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 async function closeAll(

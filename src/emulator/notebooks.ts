@@ -4,6 +4,16 @@
  * notebook source: `# brickml-emulator: {"durationMs": 90000, "exitValue": "ok"}`.
  */
 
+/** The model a scripted notebook logs. */
+export interface NotebookModel {
+  /** Default "model". */
+  artifactPath?: string;
+  /** Default true: MLmodel declares inputs and outputs. */
+  signature?: boolean;
+  /** Simple linear model the serving emulator can evaluate. */
+  coefficients?: { intercept: number; weights: Record<string, number>; link?: "identity" | "logistic" };
+}
+
 /** What a notebook logs to MLflow when it succeeds. */
 export interface NotebookMlflow {
   /** Default: the notebook path. */
@@ -11,14 +21,7 @@ export interface NotebookMlflow {
   params?: Record<string, string>;
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
-  model?: {
-    /** Default "model". */
-    artifactPath?: string;
-    /** Default true: MLmodel declares inputs and outputs. */
-    signature?: boolean;
-    /** Simple linear model the serving emulator can evaluate. */
-    coefficients?: { intercept: number; weights: Record<string, number>; link?: "identity" | "logistic" };
-  };
+  model?: NotebookModel;
 }
 
 export interface NotebookBehaviour {

@@ -1,7 +1,7 @@
 import { WorkspaceClient } from "@databricks/sdk-experimental";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import type { MlflowEmulatorExports } from "../../src/emulator/services/mlflow.js";
+import type { MlflowEmulatorExports } from "../../src/emulator/notebooks.js";
 import { Databricks } from "../../src/index.js";
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {

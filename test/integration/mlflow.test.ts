@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import type { MlflowEmulatorExports } from "../../src/emulator/services/mlflow.js";
+import type { MlflowEmulatorExports } from "../../src/emulator/notebooks.js";
 import { Databricks, isAlreadyExists, isNotFound, parseMlmodel, signatureProblem } from "../../src/index.js";
 import { rejection } from "../helpers.js";
 

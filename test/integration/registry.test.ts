@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import type { MlflowEmulatorExports } from "../../src/emulator/notebooks.js";
 import type { FilesEmulatorExports } from "../../src/emulator/services/files.js";
-import type { MlflowEmulatorExports } from "../../src/emulator/services/mlflow.js";
 import type { RegistryEmulatorExports } from "../../src/emulator/services/registry.js";
 import {
   Databricks,

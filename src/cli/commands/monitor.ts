@@ -1,6 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { parseArgs } from "node:util";
 import type { Table } from "apache-arrow";
 import { ValidationError } from "../../core/errors.js";
 import { csvColumns } from "../../data/csv.js";
@@ -9,8 +8,8 @@ import { driftReport } from "../../data/drift.js";
 import { renderDriftHtml, renderDriftText } from "../../data/drift-render.js";
 import { quoteName } from "../../data/inference-table.js";
 import { pickWarehouse } from "../../workflows/warehouse.js";
-import { clientFor, EXIT } from "../client.js";
-import { type Command, numberOption, parsing, UsageError } from "../command.js";
+import { clientFor, EXIT, parseCommand } from "../client.js";
+import { type Command, numberOption, UsageError } from "../command.js";
 
 const USAGE = `Usage: brickml monitor <endpoint> --baseline <table|file.json|file.csv> [options]
 
@@ -37,26 +36,20 @@ export const monitorCommand: Command = {
   summary: "Drift report of an endpoint's recent requests against the training data; exit code 1 on drift",
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parsing(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          baseline: { type: "string" },
-          warehouse: { type: "string" },
-          since: { type: "string" },
-          limit: { type: "string" },
-          html: { type: "string" },
-          json: { type: "boolean" },
-          profile: { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-      }),
+    const parsed = parseCommand(
+      args,
+      {
+        baseline: { type: "string" },
+        warehouse: { type: "string" },
+        since: { type: "string" },
+        limit: { type: "string" },
+        html: { type: "string" },
+      },
+      USAGE,
+      io,
     );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT.ok;
-    }
+    if (!parsed) return EXIT.ok;
+    const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError("give exactly one endpoint name");
     if (!values.baseline) throw new UsageError("--baseline is required");
     const since = values.since;

@@ -1,4 +1,4 @@
-import { abortReason, type Clock } from "../clock.js";
+import { type Clock, untilAborted } from "../clock.js";
 
 export interface Token {
   accessToken: string;
@@ -40,15 +40,4 @@ export class TokenCache {
     );
     return (await untilAborted(this.inflight, signal)).accessToken;
   }
-}
-
-/** Settles like `promise`, or rejects with the abort reason as soon as `signal` fires. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

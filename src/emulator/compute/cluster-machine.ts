@@ -1,6 +1,6 @@
+import { EMULATOR_USER } from "../ids.js";
 import type { EmulatorContext } from "../types.js";
 import { nodeType } from "./cluster-catalog.js";
-import { EMULATOR_USER } from "./identity.js";
 
 /**
  * The cluster state machine. Every change is planned at a virtual time and applied when the clock

@@ -1,3 +1,4 @@
+import { EMULATOR_USER } from "../ids.js";
 import {
   checkBehaviour,
   declaredBehaviour,
@@ -11,7 +12,6 @@ import type { ClustersEmulatorExports } from "../services/clusters.js";
 import type { WorkspaceEmulatorExports } from "../services/workspace.js";
 import type { EmulatorContext } from "../types.js";
 import { CLUSTER_TIMING } from "./cluster-machine.js";
-import { EMULATOR_USER } from "./identity.js";
 import {
   type Attempt,
   current,

@@ -1,6 +1,6 @@
+import { EMULATOR_USER } from "../ids.js";
 import type { ClustersEmulatorExports } from "../services/clusters.js";
 import type { EmulatorContext } from "../types.js";
-import { EMULATOR_USER } from "./identity.js";
 import { runPageUrl } from "./run-engine.js";
 import {
   type Attempt,

@@ -12,9 +12,9 @@ import {
   readiness,
   record,
 } from "../compute/cluster-machine.js";
-import { EMULATOR_USER } from "../compute/identity.js";
 import { many, offsetOf, one, page } from "../compute/params.js";
 import { type ApiFault, invalidParameter, invalidState, requireFields } from "../errors.js";
+import { EMULATOR_USER } from "../ids.js";
 import type { EmuRequest, EmuResponse, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 

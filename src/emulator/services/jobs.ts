@@ -1,4 +1,3 @@
-import { EMULATOR_USER } from "../compute/identity.js";
 import { checkTasks, checkToken, clean, mergeByKey, withTasks } from "../compute/job-settings.js";
 import { escapeHtml, toHtml } from "../compute/notebook-formats.js";
 import { flag, idParam, offsetOf, offsetToken, one, page } from "../compute/params.js";
@@ -13,6 +12,7 @@ import {
 } from "../compute/run-model.js";
 import { jobView, runView, taskRunView } from "../compute/run-views.js";
 import { invalidParameter, invalidState, requireFields } from "../errors.js";
+import { EMULATOR_USER } from "../ids.js";
 import type { NotebookBehaviour } from "../notebooks.js";
 import type { EmuRequest, EmuResponse, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";

@@ -1,14 +1,6 @@
 import { randomHex } from "../ids.js";
+import type { NotebookModel } from "../notebooks.js";
 import type { EmulatorContext } from "../types.js";
-
-/** The model a scripted notebook logs. */
-export interface NotebookModel {
-  artifactPath?: string;
-  /** Default true: the MLmodel declares inputs and outputs. */
-  signature?: boolean;
-  /** A linear model the serving emulator can evaluate. */
-  coefficients?: { intercept: number; weights: Record<string, number>; link?: "identity" | "logistic" };
-}
 
 const MLFLOW_VERSION = "2.14.1";
 const PYTHON_VERSION = "3.11.9";

@@ -1,11 +1,12 @@
 import { filesPathOfArtifactUri, runArtifactUri } from "../../api/artifact-location.js";
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
 import { EMULATOR_USER, randomHex } from "../ids.js";
+import type { MlflowEmulatorExports } from "../notebooks.js";
 import { pageOf } from "../paging.js";
 import type { EmuRequest, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 import type { FilesEmulatorExports } from "./files.js";
-import { mlmodelFiles, type NotebookModel } from "./mlflow-model.js";
+import { mlmodelFiles } from "./mlflow-model.js";
 import {
   comparator,
   type Entity,
@@ -57,29 +58,6 @@ interface RunRecord {
   tags: KeyValue[];
   /** Every logged point, in logging order. */
   metrics: MetricPoint[];
-}
-
-/** What a notebook run logs (the job service passes it when a scripted notebook succeeds). */
-export interface NotebookMlflow {
-  experimentName?: string;
-  params?: Record<string, string>;
-  metrics?: Record<string, number>;
-  tags?: Record<string, string>;
-  model?: NotebookModel;
-}
-
-export interface MlflowEmulatorExports {
-  /** Records what a finished notebook run logged; returns the MLflow run. */
-  logNotebookRun(
-    input: NotebookMlflow & {
-      notebookPath: string;
-      startTime: number;
-      endTime: number;
-      jobId?: number;
-      jobRunId: number;
-      parameters?: Record<string, string>;
-    },
-  ): { run_id: string; experiment_id: string };
 }
 
 const BASE = "/api/2.0/mlflow";

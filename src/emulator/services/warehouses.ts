@@ -1,4 +1,5 @@
 import { invalidParameter, notFound } from "../errors.js";
+import { EMULATOR_USER } from "../ids.js";
 import type { EmuRequest } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 
@@ -56,7 +57,7 @@ function starter(): WarehouseRecord {
     enable_photon: true,
     warehouse_type: "PRO",
     spot_instance_policy: "COST_OPTIMIZED",
-    creator_name: "emulator@brickml.dev",
+    creator_name: EMULATOR_USER,
     state: "STOPPED",
     last_activity: 0,
   };
