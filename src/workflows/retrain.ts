@@ -1,4 +1,3 @@
-import type { Table } from "apache-arrow";
 import type { Databricks } from "../client.js";
 import { isNotFound, ValidationError } from "../core/errors.js";
 import type { TabularInput } from "../data/dataframe.js";
@@ -80,7 +79,7 @@ export async function retrainIf(
             warehouse_id,
             format: "arrow",
           })
-        : (options.baseline as TabularInput | Table),
+        : options.baseline,
       endpoint.inferenceTable({ warehouse_id, since: options.since, limit: options.limit }),
     ]);
     return driftReport(baseline, recent, options.drift);
