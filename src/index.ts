@@ -140,7 +140,7 @@ export type {
   ServedEntityOutput,
   ServedModelInput,
   ServedModelRequest,
-  ServingEndpoint,
+  ServingEndpoint as ServingEndpointInfo,
   ServingEndpointAccessControlRequest,
   ServingEndpointDetailed,
   ServingEndpointPermissionLevels,
