@@ -140,7 +140,7 @@ export type {
   ServedEntityOutput,
   ServedModelInput,
   ServedModelRequest,
-  ServingEndpoint,
+  ServingEndpoint as ServingEndpointInfo,
   ServingEndpointAccessControlRequest,
   ServingEndpointDetailed,
   ServingEndpointPermissionLevels,
@@ -197,6 +197,7 @@ export type { ProgressEvent, WaitOptions } from "./core/wait.js";
 export type { JoinOptions } from "./data/arrow.js";
 export { joinPredictions, predictionsToArrow, toArrowTable } from "./data/arrow.js";
 export { isArrowTable } from "./data/arrow-loader.js";
+export { csvColumns } from "./data/csv.js";
 export type {
   BatchOptions,
   Columns,
@@ -214,6 +215,10 @@ export type {
   SampleSummary,
 } from "./data/drift.js";
 export { chiSquareHomogeneity, driftReport, populationStability } from "./data/drift.js";
+export type { RenderOptions } from "./data/drift-render.js";
+export { renderDriftHtml, renderDriftText } from "./data/drift-render.js";
+export type { InferenceQueryOptions, InferenceTableLocation } from "./data/inference-table.js";
+export { inferenceTableOf, inferenceTableQuery, unpackInferenceTable } from "./data/inference-table.js";
 export type { EncodeOptions, Int64Encoding } from "./data/json-values.js";
 export type { DriverQueryOptions, SqlDriverOptions } from "./data/sql-driver.js";
 export { SqlDriver } from "./data/sql-driver.js";

@@ -128,6 +128,16 @@ export interface PredictBatchedOptions extends RequestOptions {
   served_model_name?: string;
 }
 
+/** One batch of a batched prediction: exactly one input form, and how many rows it holds. */
+export interface PredictionBatch {
+  /** E.g. `{ dataframe_split: { columns, data } }` or `{ dataframe_records: [...] }`. */
+  input: object;
+  /** Rows in the batch; the answer must carry as many predictions. */
+  size: number;
+}
+
+export type PredictBatchesOptions = Omit<PredictBatchedOptions, "batchSize" | "format">;
+
 export interface PredictBatchedResult<P> {
   /** One per input row, in input order. */
   predictions: P[];
@@ -767,12 +777,57 @@ export class ServingEndpointsAPI extends Service {
     if (issues.length) throw new ValidationError("servingEndpoints.predictBatched", issues);
     validate(nameRequest, { name }, "servingEndpoints.predictBatched request");
     const ranges = batchRanges(rows.length, batchSize);
-    const answers = await runBounded(
+    return this.predictBatches<P>(
+      name,
       ranges.length,
+      (i) => {
+        const [offset, size] = ranges[i]!;
+        return { input: batchInput(rows.slice(offset, offset + size), format), size };
+      },
+      {
+        concurrency,
+        ...(params ? { params } : {}),
+        ...(served_model_name ? { served_model_name } : {}),
+        ...requestOptions,
+      },
+    );
+  }
+
+  /**
+   * Sends `count` batches with at most `concurrency` requests in flight and returns the
+   * predictions in batch order. `batchAt(i)` makes batch `i` when a request slot frees up, in
+   * batch order, so only the batches in flight exist at once: a generator of payloads can back it
+   * (see `dataframeSplitBatches`). Each answer must carry one prediction per row of its batch; the
+   * first failing batch rejects the call and stops the others. Unlike `query`, a batch is retried
+   * after a 5xx or a broken connection.
+   */
+  async predictBatches<P = unknown>(
+    name: string,
+    count: number,
+    batchAt: (index: number) => PredictionBatch,
+    options: PredictBatchesOptions = {},
+  ): Promise<PredictBatchedResult<P>> {
+    const { concurrency = 4, params, served_model_name, ...requestOptions } = options;
+    const issues = [
+      ...(Number.isInteger(count) && count >= 0
+        ? []
+        : [{ path: "count", message: "must be a whole number" }]),
+      ...(Number.isInteger(concurrency) && concurrency > 0
+        ? []
+        : [{ path: "concurrency", message: "must be a whole number above 0" }]),
+    ];
+    if (issues.length) throw new ValidationError("servingEndpoints.predictBatches", issues);
+    validate(nameRequest, { name }, "servingEndpoints.predictBatches request");
+    const batches: PredictBatchedResult<P>["batches"] = [];
+    let rowsSoFar = 0;
+    const answers = await runBounded(
+      count,
       concurrency,
       async (i, signal) => {
-        const [offset, size] = ranges[i]!;
-        const slice = rows.slice(offset, offset + size);
+        // Slots ask in batch order, so offsets can be counted as batches are made.
+        const { input, size } = batchAt(i);
+        const offset = rowsSoFar;
+        rowsSoFar += size;
         // Predicting rows changes nothing on the server (a repeat only logs one more inference
         // record), so a batch lost to a 5xx or a broken connection is sent again.
         const res = await this.sendQuery<P>(
@@ -780,7 +835,7 @@ export class ServingEndpointsAPI extends Service {
             name,
             ...(served_model_name ? { served_model_name } : {}),
             ...(params ? { params } : {}),
-            ...batchInput(slice, format),
+            ...input,
           } as QueryRequest,
           { ...requestOptions, signal },
           true,
@@ -792,18 +847,12 @@ export class ServingEndpointsAPI extends Service {
             }; cannot keep row order`,
           );
         }
-        return res;
+        batches[i] = { offset, size, served_model_name: res.served_model_name };
+        return res.predictions as P[];
       },
       requestOptions.signal,
     );
-    return {
-      predictions: answers.flatMap((a) => a.predictions as P[]),
-      batches: ranges.map(([offset, size], i) => ({
-        offset,
-        size,
-        served_model_name: answers[i]!.served_model_name,
-      })),
-    };
+    return { predictions: answers.flat() as P[], batches };
   }
 
   // ------------------------------------------------------------------ internals

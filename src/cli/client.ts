@@ -1,6 +1,7 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { Databricks } from "../client.js";
 import { isConfigError, isUnauthenticated, isWaitTimeout } from "../core/errors.js";
-import type { CliIO } from "./command.js";
+import { type CliIO, parsing } from "./command.js";
 
 /** Exit codes every command uses, so scripts can rely on them. */
 export const EXIT = {
@@ -24,4 +25,32 @@ export function exitCodeOf(error: unknown): number {
   if (isWaitTimeout(error)) return EXIT.timeout;
   if (isConfigError(error) || isUnauthenticated(error)) return EXIT.config;
   return EXIT.failed;
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Options every workspace command takes. */
+const COMMON = {
+  profile: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Options;
+
+/**
+ * Parses a workspace command's arguments (its own options plus --profile, --json, --help).
+ * Returns undefined after printing the usage when --help was given.
+ */
+export function parseCommand<O extends Options>(args: string[], options: O, usage: string, io: CliIO) {
+  const config = {
+    args,
+    allowPositionals: true as const,
+    strict: true as const,
+    options: { ...options, ...COMMON } as O & typeof COMMON,
+  };
+  const parsed = parsing(() => parseArgs(config));
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(`${usage}\n`);
+    return undefined;
+  }
+  return parsed;
 }

@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import type { DataType, Vector } from "apache-arrow";
 import {
   base64,
@@ -193,20 +194,40 @@ function bool(v: Vector): CellReader {
   };
 }
 
+/** Rows of a string column decoded at once by `utf8`. */
+export const UTF8_WINDOW_ROWS = 16_384;
+
 /**
- * UTF-8 strings. When a batch's string bytes are all ASCII, they are decoded once and sliced per
- * cell, which is several times faster than decoding each cell on its own.
+ * UTF-8 strings, decoded a window of rows at a time: when a window's bytes are all ASCII they are
+ * decoded at once and sliced per cell, several times faster than decoding each cell on its own,
+ * while memory holds one window of text, never the whole column. Other windows decode per cell.
  */
 function utf8(v: Vector): CellReader {
   const data = v.data.length === 1 ? v.data[0]! : undefined;
   const offsets = data?.valueOffsets as Int32Array | undefined;
   const bytes = data?.values as Uint8Array | undefined;
-  if (!(offsets instanceof Int32Array) || !bytes?.every((b) => b < 0x80)) {
+  if (!data || !(offsets instanceof Int32Array) || !(bytes instanceof Uint8Array)) {
     return (i) => v.get(i) ?? null;
   }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   const valid = validity(v);
-  return (i) => (valid && !valid(i) ? null : text.slice(offsets[i], offsets[i + 1]));
+  const rows = data.length;
+  let start = 0;
+  let end = 0;
+  let base = 0;
+  let text: string | undefined;
+  return (i) => {
+    if (valid && !valid(i)) return null;
+    if (i < start || i >= end) {
+      start = i;
+      end = Math.min(rows, i + UTF8_WINDOW_ROWS);
+      base = offsets[start]!;
+      const window = bytes.subarray(base, offsets[end]);
+      text = isAscii(window)
+        ? Buffer.from(window.buffer, window.byteOffset, window.byteLength).toString("latin1")
+        : undefined;
+    }
+    return text === undefined ? (v.get(i) ?? null) : text.slice(offsets[i]! - base, offsets[i + 1]! - base);
+  };
 }
 
 /**

@@ -2,10 +2,12 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { Databricks } from "../client.js";
 import { isNotFound, ValidationError } from "../core/errors.js";
+import type { DriftReport } from "../data/drift.js";
 import type { ModelVersion } from "./model-version.js";
 import { Notebook, type NotebookSource } from "./notebook.js";
 import { type LifecycleStep, type OnStep, step } from "./progress.js";
 import { RegisteredModel } from "./registered-model.js";
+import { type RetrainOptions, type RetrainResult, retrainIf } from "./retrain.js";
 import { ServingEndpoint } from "./serving-endpoint.js";
 import { TrainingRun } from "./training-run.js";
 
@@ -243,6 +245,27 @@ export class Lifecycle {
       );
     }
     return { plan, run, version, endpoint };
+  }
+
+  /**
+   * Watches the endpoint and retrains when needed: compares `baseline` (the training data) with the
+   * endpoint's recent inference data; when `decide(report)` is true, runs training again (this spec
+   * with `parameters` and a retrain timestamp, so it is a new run), registers the new version,
+   * canaries it with `canaryPercent` % of the traffic, then promotes it — moving the alias — when it
+   * beats the champion on `metric` (or when no metric is given), and rolls the endpoint back
+   * otherwise.
+   */
+  async retrainIf(
+    decide: (report: DriftReport) => boolean | Promise<boolean>,
+    options: RetrainOptions,
+  ): Promise<RetrainResult> {
+    return retrainIf(
+      this.db,
+      this.spec,
+      (spec, onProgress) => new Lifecycle(this.db, spec).apply(onProgress ? { onProgress } : {}),
+      decide,
+      options,
+    );
   }
 
   private canaryWanted(serving: number[] | undefined, version: ModelVersion | undefined): boolean {

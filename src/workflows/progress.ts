@@ -12,7 +12,8 @@ export type LifecycleStep =
   | "canary"
   | "promote"
   | "rollback"
-  | "score";
+  | "score"
+  | "drift";
 
 export interface StepEvent {
   step: LifecycleStep;

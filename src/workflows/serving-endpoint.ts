@@ -1,8 +1,19 @@
+import type { Table } from "apache-arrow";
 import type { Databricks } from "../client.js";
-import { BrickmlError } from "../core/errors.js";
+import { BrickmlError, isOperationFailed, ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import type { WaitOptions } from "../core/wait.js";
+import { joinPredictions } from "../data/arrow.js";
+import { DEFAULT_BATCH_SIZE, dataframeSplitBatches, rowCount, type TabularInput } from "../data/dataframe.js";
+import {
+  type InferenceQueryOptions,
+  inferenceTableOf,
+  inferenceTableQuery,
+  unpackInferenceTable,
+} from "../data/inference-table.js";
+import type { Int64Encoding } from "../data/json-values.js";
 import type { ModelVersion } from "./model-version.js";
+import { pickWarehouse } from "./warehouse.js";
 
 type Endpoint = Awaited<ReturnType<Databricks["servingEndpoints"]["get"]>>;
 type Metrics = Awaited<ReturnType<Databricks["servingEndpoints"]["exportMetrics"]>>;
@@ -12,7 +23,34 @@ export interface PredictOptions extends RequestOptions {
   batchSize?: number;
   /** Requests in flight (default 4). */
   concurrency?: number;
+  /** `predictions` (default): one prediction per row; `arrow`: the input with a prediction column, as an Arrow Table. */
+  as?: "predictions" | "arrow";
+  /** Name of the prediction column with `as: "arrow"` (default `prediction`). */
+  column?: string;
+  /** Records go as `dataframe_records` (default) or `dataframe_split`; Arrow tables and columns always as `dataframe_split`. */
+  format?: "records" | "split";
+  /** 64-bit integers beyond ±(2^53 − 1) in Arrow tables or columns: an error (default) or exact digits as strings. */
+  int64?: Int64Encoding;
+  /** Inference parameters for the model. */
+  params?: Record<string, unknown>;
+  /** Query one served entity directly, bypassing the traffic split. */
+  served_model_name?: string;
 }
+
+export interface InferenceTableOptions extends InferenceQueryOptions, RequestOptions {
+  /** Warehouse to run the query on (default: the first RUNNING one, started if none runs). */
+  warehouse_id?: string;
+  /**
+   * Unpack tabular requests into feature columns and a `prediction` column (default true); false
+   * returns the table's own columns (request and response as JSON text).
+   */
+  unpack?: boolean;
+  /** How long to wait for the statement, a warehouse start included (default 20 minutes). */
+  waitTimeout?: number;
+}
+
+/** Rows of array values (sent as `instances`), or records. */
+type Rows = ReadonlyArray<Record<string, unknown> | unknown[]>;
 
 export interface RolloutStepOptions {
   /** Return once the update is accepted instead of when it serves. */
@@ -41,13 +79,100 @@ export class ServingEndpoint {
     return this.db.servingEndpoints.waitUntilEndpointReady({ name: this.name }, options);
   }
 
-  /** Predictions for `rows` in input order, sent in batches with bounded concurrency. */
-  async predict<P = unknown>(
-    rows: ReadonlyArray<Record<string, unknown> | unknown[]>,
-    options: PredictOptions = {},
-  ): Promise<P[]> {
-    const res = await this.db.servingEndpoints.predictBatched<P>(this.name, rows, options);
-    return res.predictions;
+  /**
+   * Predictions for every input row, in input order, sent in batches with bounded concurrency.
+   * Input: an apache-arrow Table or columns (sent as `dataframe_split`, converted one batch at a
+   * time, so memory holds the batches in flight, not a JSON copy of the table), records (sent as
+   * `dataframe_records`, or `dataframe_split` with `format: "split"`) or array rows (`instances`).
+   * With `as: "arrow"` the result is the input with the predictions as one more column.
+   */
+  predict<P = unknown>(
+    input: TabularInput | Rows,
+    options?: PredictOptions & { as?: "predictions" },
+  ): Promise<P[]>;
+  predict(input: TabularInput, options: PredictOptions & { as: "arrow" }): Promise<Table>;
+  async predict<P = unknown>(input: TabularInput | Rows, options: PredictOptions = {}): Promise<P[] | Table> {
+    const { as = "predictions", column, format, int64, batchSize = DEFAULT_BATCH_SIZE, ...rest } = options;
+    const rows = Array.isArray(input) ? (input as Rows) : undefined;
+    if (as === "arrow" && rows && rows.some((r) => Array.isArray(r))) {
+      throw new ValidationError("predict options", [
+        { path: "as", message: "array rows have no column names; pass records, columns or an Arrow table" },
+      ]);
+    }
+    let predictions: P[];
+    if (rows) {
+      const res = await this.db.servingEndpoints.predictBatched<P>(this.name, rows, {
+        ...rest,
+        batchSize,
+        ...(format ? { format } : {}),
+      });
+      predictions = res.predictions;
+    } else {
+      const table = input as TabularInput;
+      // Checks the shape and the options before anything is sent.
+      const payloads = dataframeSplitBatches(table, { batchSize, ...(int64 ? { int64 } : {}) });
+      const count = Math.ceil(rowCount(table) / batchSize);
+      const res = await this.db.servingEndpoints.predictBatches<P>(
+        this.name,
+        count,
+        () => {
+          const next = payloads.next();
+          if (next.done)
+            throw new BrickmlError("The input yielded fewer batches than its row count promised");
+          return { input: next.value, size: next.value.dataframe_split.data.length };
+        },
+        rest,
+      );
+      predictions = res.predictions;
+    }
+    if (as !== "arrow") return predictions;
+    return joinPredictions(input as TabularInput, predictions, column ? { column } : {});
+  }
+
+  /**
+   * The requests and responses the endpoint captured in its inference table, read with SQL as an
+   * Arrow Table (Statement Execution API, ARROW_STREAM), oldest first. Tabular requests are
+   * unpacked to one row per scored input row: `databricks_request_id`, `request_time`, the served
+   * entity, the feature columns and `prediction` — ready for `driftReport`.
+   */
+  async inferenceTable(options: InferenceTableOptions = {}): Promise<Table> {
+    const { warehouse_id, since, limit, unpack = true, waitTimeout, ...requestOptions } = options;
+    const endpoint = await this.refresh(requestOptions);
+    const location = inferenceTableOf({
+      name: this.name,
+      ai_gateway: endpoint.ai_gateway,
+      config: endpoint.config as { auto_capture_config?: Record<string, unknown> } | undefined,
+    });
+    if (!location) {
+      throw new BrickmlError(
+        `Serving endpoint ${this.name} does not capture requests: enable an inference table in its AI gateway (inference_table_config) first`,
+      );
+    }
+    const { statement, parameters } = inferenceTableQuery(location, { since, limit });
+    const warehouse = warehouse_id ?? (await pickWarehouse(this.db, requestOptions));
+    let raw: Table;
+    try {
+      raw = await this.db.statements.query(statement, {
+        ...requestOptions,
+        warehouse_id: warehouse,
+        parameters,
+        format: "arrow",
+        ...(waitTimeout !== undefined ? { waitTimeout } : {}),
+      });
+    } catch (e) {
+      if (
+        isOperationFailed(e) &&
+        /TABLE_OR_VIEW_NOT_FOUND/.test(String(e.info?.error_message ?? e.message))
+      ) {
+        throw new BrickmlError(
+          `The inference table ${location.table} of ${this.name} does not exist yet: Databricks creates it after the endpoint's first captured requests`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+    if (!unpack) return raw;
+    return (await unpackInferenceTable(raw, location.schema)) ?? raw;
   }
 
   /** Sends `percent` % of the traffic to `version`, next to the version serving now. */

@@ -59,6 +59,16 @@ describe("examples", () => {
     expect(res.runId).toBeGreaterThan(0);
   });
 
+  it("monitor: scores Arrow, reads the inference table, reports drift and retrains", async () => {
+    const { main } = await import("../../examples/monitor.js");
+    const lines: string[] = [];
+    const res = await main(await workspace(), (l) => lines.push(l));
+    expect(res).toMatchObject({ scored: 400, captured: 400, drifted: ["tenure_months", "monthly_charges"] });
+    // The retrained run logs the same ROC AUC as the champion's, which is no improvement.
+    expect(res).toMatchObject({ decision: "rolled_back", version: 2 });
+    expect(lines.join("\n")).toContain("churn-monitored: DRIFT in 2 of 3 features");
+  });
+
   it("lifecycle (npm start): champion, canary, promote", async () => {
     const { runLifecycle } = await import("../../examples/lifecycle.js");
     const lines: string[] = [];

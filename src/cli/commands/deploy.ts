@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ValidationError } from "../../core/errors.js";
 import type { LifecycleSpec } from "../../workflows/lifecycle.js";
-import { clientFor, EXIT } from "../client.js";
-import { type Command, parsing, UsageError } from "../command.js";
+import { clientFor, EXIT, parseCommand } from "../client.js";
+import { type Command, UsageError } from "../command.js";
 import { progressPrinter } from "../progress.js";
 
 const USAGE = `Usage: brickml deploy <spec.json|spec.yaml> [options]
@@ -28,22 +27,9 @@ export const deployCommand: Command = {
   summary: "Plan and apply a life-cycle spec (train, register, deploy)",
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parsing(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          plan: { type: "boolean" },
-          profile: { type: "string" },
-          json: { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
-      }),
-    );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(args, { plan: { type: "boolean" } }, USAGE, io);
+    if (!parsed) return EXIT.ok;
+    const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError("give exactly one spec file");
     const spec = await readSpec(positionals[0]!);
     const db = clientFor(io, values.profile);

@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
-import { clientFor, EXIT } from "../client.js";
-import { type Command, parsing, UsageError } from "../command.js";
+import { clientFor, EXIT, parseCommand } from "../client.js";
+import { type Command, UsageError } from "../command.js";
 
 const USAGE = `Usage: brickml endpoints status <name> [options]
 
@@ -19,21 +18,9 @@ export const endpointsStatusCommand: Command = {
   summary: "Show a serving endpoint's state; exit code 0 when it serves",
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parsing(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          profile: { type: "string" },
-          json: { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
-      }),
-    );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(args, {}, USAGE, io);
+    if (!parsed) return EXIT.ok;
+    const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError("give exactly one endpoint name");
     const db = clientFor(io, values.profile);
     const e = await db.servingEndpoints.get({ name: positionals[0]! });

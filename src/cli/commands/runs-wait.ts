@@ -1,7 +1,6 @@
-import { parseArgs } from "node:util";
 import { isOperationFailed } from "../../core/errors.js";
-import { clientFor, EXIT } from "../client.js";
-import { type Command, numberOption, parsing, UsageError } from "../command.js";
+import { clientFor, EXIT, parseCommand } from "../client.js";
+import { type Command, numberOption, UsageError } from "../command.js";
 
 const USAGE = `Usage: brickml runs wait <run-id> [options]
 
@@ -21,22 +20,9 @@ export const runsWaitCommand: Command = {
   summary: "Wait for a job run to finish; exit code tells how it ended",
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parsing(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          timeout: { type: "string" },
-          profile: { type: "string" },
-          json: { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
-      }),
-    );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT.ok;
-    }
+    const parsed = parseCommand(args, { timeout: { type: "string" } }, USAGE, io);
+    if (!parsed) return EXIT.ok;
+    const { values, positionals } = parsed;
     const runId = numberOption("run-id", positionals[0], { integer: true, above: 0 });
     if (runId === undefined || positionals.length !== 1) throw new UsageError("give exactly one run id");
     const timeout = (numberOption("timeout", values.timeout, { above: 0 }) ?? 1200) * 1000;

@@ -1,7 +1,7 @@
 import { filesPathOfArtifactUri, runArtifactUri } from "../../api/artifact-location.js";
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
 import { EMULATOR_USER, randomHex } from "../ids.js";
-import type { MlflowEmulatorExports, NotebookMlflow } from "../notebooks.js";
+import type { MlflowEmulatorExports } from "../notebooks.js";
 import { pageOf } from "../paging.js";
 import type { EmuRequest, Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";

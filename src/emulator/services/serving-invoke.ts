@@ -1,6 +1,7 @@
 import { ApiFault, notFound } from "../errors.js";
 import type { EmuRequest, EmuResponse } from "../router.js";
 import type { EmulatorContext } from "../types.js";
+import { captureRequest } from "./serving-inference.js";
 import { recordEvent } from "./serving-metrics.js";
 import {
   chatEventStream,
@@ -16,16 +17,12 @@ import {
   type EndpointRecord,
   type EntityRecord,
   endpointOr404,
-  hex,
   type Loose,
   type RegistryExports,
-  state,
 } from "./serving-state.js";
 import { logLine } from "./serving-views.js";
 
 /** Queries: traffic split, validation, predictions, and what each request leaves behind. */
-
-const MAX_INFERENCE_RECORDS = 50_000;
 
 function pickEntity(ep: EndpointRecord, config: ConfigRecord): EntityRecord {
   const routes = config.routes.filter((r) => r.traffic_percentage > 0);
@@ -44,17 +41,6 @@ function pickEntity(ep: EndpointRecord, config: ConfigRecord): EntityRecord {
   }
   ep.wrr[best.served_entity_name]! -= total;
   return config.entities.find((e) => e.name === best.served_entity_name)!;
-}
-
-function inferenceTable(ep: EndpointRecord): { enabled: boolean; table?: string } {
-  const ai = ep.ai_gateway?.inference_table_config as Loose | undefined;
-  const legacy = ep.config?.auto_capture_config;
-  const cfg = ai?.enabled ? ai : legacy?.enabled ? legacy : undefined;
-  if (!cfg) return { enabled: false };
-  const prefix = String(cfg.table_name_prefix ?? ep.name);
-  return cfg.catalog_name && cfg.schema_name
-    ? { enabled: true, table: `${cfg.catalog_name}.${cfg.schema_name}.${prefix}_payload` }
-    : { enabled: true };
 }
 
 export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
@@ -121,26 +107,18 @@ export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
     now,
     `${status === 200 ? "INFO" : "ERROR"} POST /invocations ${status} (${rows} rows, ${ms} ms)`,
   );
-  const capture = inferenceTable(ep);
-  if (capture.enabled) {
-    const records = state(ctx).inference;
-    const fields = body as Loose | undefined;
-    records.push({
-      databricks_request_id: `${hex(ctx, 8)}-${hex(ctx, 4)}-${hex(ctx, 4)}-${hex(ctx, 4)}-${hex(ctx, 12)}`,
-      ...(typeof fields?.client_request_id === "string"
-        ? { client_request_id: fields.client_request_id }
-        : {}),
-      request_time: now,
-      status_code: status,
-      execution_time_ms: ms,
-      served_entity_id: entity.id,
-      endpoint_name: ep.name,
-      request: JSON.stringify(body ?? null),
-      response: raw ?? JSON.stringify(payload),
-      ...(capture.table ? { table_full_name: capture.table } : {}),
-    });
-    if (records.length > MAX_INFERENCE_RECORDS) records.splice(0, records.length - MAX_INFERENCE_RECORDS);
-  }
+  const fields = body as Loose | undefined;
+  // Built only when the endpoint captures: serialising large payloads is not free.
+  captureRequest(ctx, ep, entity, () => ({
+    ...(typeof fields?.client_request_id === "string" ? { client_request_id: fields.client_request_id } : {}),
+    request_time: now,
+    status_code: status,
+    execution_time_ms: ms,
+    served_entity_id: entity.id,
+    endpoint_name: ep.name,
+    request: JSON.stringify(body ?? null),
+    response: raw ?? JSON.stringify(payload),
+  }));
   const headers = { "served-model-name": entity.name };
   if (status !== 200) return { status, body: payload, headers };
   return raw === undefined ? { body: payload, headers } : { raw, contentType: "text/event-stream", headers };

@@ -1,6 +1,7 @@
 import { notFound } from "../errors.js";
 import type { EmulatorContext } from "../types.js";
 import { BUILD_MS } from "./serving-config.js";
+import { payloadTableName } from "./serving-inference.js";
 import {
   type ConfigRecord,
   CURRENT_USER,
@@ -58,7 +59,7 @@ function entityView(e: EntityRecord, now: number): Loose {
   };
 }
 
-function configView(c: ConfigRecord, now: number): Loose {
+function configView(c: ConfigRecord, now: number, endpointName: string): Loose {
   const served = c.entities.map((e) => entityView(e, now));
   return {
     served_entities: served,
@@ -78,16 +79,15 @@ function configView(c: ConfigRecord, now: number): Loose {
       })),
     },
     config_version: c.config_version,
-    ...(c.auto_capture_config ? { auto_capture_config: autoCaptureView(c.auto_capture_config) } : {}),
+    ...(c.auto_capture_config
+      ? { auto_capture_config: autoCaptureView(c.auto_capture_config, endpointName) }
+      : {}),
   };
 }
 
-function autoCaptureView(a: Loose): Loose {
+function autoCaptureView(a: Loose, endpointName: string): Loose {
   return a.enabled
-    ? {
-        ...a,
-        state: { payload_table: { name: `${a.table_name_prefix ?? "inference"}_payload`, status: "ACTIVE" } },
-      }
+    ? { ...a, state: { payload_table: { name: payloadTableName(a, endpointName), status: "ACTIVE" } } }
     : a;
 }
 
@@ -107,9 +107,9 @@ export function endpointView(ctx: EmulatorContext, ep: EndpointRecord): Loose {
     creation_timestamp: ep.creation_timestamp,
     last_updated_timestamp: ep.last_updated_timestamp,
     state: { ready: ep.config ? "READY" : "NOT_READY", config_update: ep.config_update },
-    ...(ep.config ? { config: configView(ep.config, now) } : {}),
+    ...(ep.config ? { config: configView(ep.config, now, ep.name) } : {}),
     ...(ep.pending
-      ? { pending_config: { ...configView(ep.pending, now), start_time: ep.pending.start_time } }
+      ? { pending_config: { ...configView(ep.pending, now, ep.name), start_time: ep.pending.start_time } }
       : {}),
     ...(ep.tags.length ? { tags: ep.tags } : {}),
     ...(ep.ai_gateway ? { ai_gateway: ep.ai_gateway } : {}),

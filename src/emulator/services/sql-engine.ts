@@ -114,7 +114,11 @@ export class SqlEngine {
 
   /** Creates a table from column definitions (`[{ name, type }]`, Databricks type names) if it is missing. */
   createTable(fullName: string, columns: Array<{ name: string; type: string }>): void {
-    const defs = columns.map((c) => `${quote(c.name)} ${toSqlite(c.type)}`).join(", ");
+    // Complex types (`ARRAY<STRING>`, `MAP<…>`) are kept as quoted type names, so results still
+    // describe them; SQLite stores their values as JSON text.
+    const defs = columns
+      .map((c) => `${quote(c.name)} ${c.type.includes("<") ? quote(c.type) : toSqlite(c.type)}`)
+      .join(", ");
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(fullName)} (${defs})`);
   }
 

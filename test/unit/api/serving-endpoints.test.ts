@@ -630,6 +630,64 @@ describe("servingEndpoints.query", () => {
     ]);
   });
 
+  it("predictBatches makes each batch only when a request slot frees up, in batch order", async () => {
+    const made: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    for (let b = 0; b < 5; b++) {
+      nock(HOST)
+        .post(
+          "/serving-endpoints/churn/invocations",
+          (body) => body.dataframe_split?.data?.[0]?.[0] === b * 2,
+        )
+        .delay(10)
+        .reply(200, (_uri, body: any) => {
+          inFlight--;
+          return { predictions: body.dataframe_split.data.map((r: number[]) => r[0]! + 0.5) };
+        });
+    }
+    const r = await client().servingEndpoints.predictBatches<number>(
+      "churn",
+      5,
+      (i) => {
+        made.push(i);
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const data = i === 4 ? [[8]] : [[i * 2], [i * 2 + 1]];
+        return { input: { dataframe_split: { columns: ["x"], data } }, size: data.length };
+      },
+      { concurrency: 2, params: { threshold: 1 } },
+    );
+    expect(made).toEqual([0, 1, 2, 3, 4]);
+    expect(maxInFlight).toBe(2);
+    expect(r.predictions).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5]);
+    expect(r.batches.map((b) => [b.offset, b.size])).toEqual([
+      [0, 2],
+      [2, 2],
+      [4, 2],
+      [6, 2],
+      [8, 1],
+    ]);
+  });
+
+  it("predictBatches checks its arguments before making or sending anything", async () => {
+    const se = client().servingEndpoints;
+    let made = 0;
+    const batchAt = () => {
+      made++;
+      return { input: { dataframe_records: [{}] }, size: 1 };
+    };
+    for (const call of [
+      se.predictBatches("churn", 1, batchAt, { concurrency: 0 }),
+      se.predictBatches("churn", -1, batchAt),
+      se.predictBatches("bad name", 1, batchAt),
+    ]) {
+      expect(isValidationError(await rejection(call))).toBe(true);
+    }
+    expect(made).toBe(0);
+    expect((await se.predictBatches("churn", 0, batchAt)).predictions).toEqual([]);
+  });
+
   it("predictBatched sends split frames and arrays as instances, and fails on a short answer", async () => {
     nock(HOST)
       .post("/serving-endpoints/churn/invocations", {

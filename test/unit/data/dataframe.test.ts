@@ -1,5 +1,6 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
+import { UTF8_WINDOW_ROWS } from "../../../src/data/arrow-cells.js";
 import { dataframeSplitBatches, rowCount, toDataframeSplit } from "../../../src/data/dataframe.js";
 import { isValidationError } from "../../../src/index.js";
 
@@ -238,6 +239,19 @@ describe("Arrow tables to dataframe_split", () => {
     expect(rows.map((r) => r[2])).toEqual([false, null, true, true, false, null, false, true, false, null]);
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     expect(rows.map((r) => r[3])).toEqual([null, 0, -1, 3999, null, 0, -1, 7999, null, 0].map(iso));
+  });
+
+  it("reads long string columns window by window, ASCII or not, with nulls across window edges", () => {
+    const n = 3 * UTF8_WINDOW_ROWS + 17;
+    // The second window holds a non-ASCII string, so it decodes cell by cell; the others at once.
+    const values = Array.from({ length: n }, (_, i) =>
+      i % 7 === 3 ? null : i === UTF8_WINDOW_ROWS + 5 ? "héllo ✓" : `value-${i}`,
+    );
+    const table = new arrow.Table({ s: arrow.vectorFromArray(values, new arrow.Utf8()) }).slice(3);
+    const cells = [...dataframeSplitBatches(table, { batchSize: 1000 })].flatMap((b) =>
+      b.dataframe_split.data.map((r) => r[0]),
+    );
+    expect(cells).toEqual(values.slice(3));
   });
 
   it("names the column and row of an int64 that does not fit, and refuses types without a JSON form", () => {
