@@ -1,6 +1,6 @@
-import { startEmulator } from "../src/emulator/index.js";
 import { Databricks } from "../src/index.js";
-import { type BenchResult, median, percentile, report, round, saveResults } from "./lib.js";
+import { startEmulatorWith } from "../test/integration/serving-helpers.js";
+import { type BenchResult, isMain, median, percentile, report, round, saveResults } from "./lib.js";
 
 /**
  * Query path overhead: `servingEndpoints.query` (validation, retry policy, error mapping,
@@ -56,7 +56,8 @@ async function parallel(
 }
 
 export async function run(): Promise<BenchResult> {
-  const emu = await startEmulator();
+  // Without a registry service the serving emulator serves any model version: no model to register.
+  const emu = await startEmulatorWith({}, null);
   try {
     const db = new Databricks({ host: emu.url, token: emu.token, env: {} });
     await db.servingEndpoints.createAndWait({
@@ -132,7 +133,7 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const r = await run();
   report(r);
   saveResults([r]);

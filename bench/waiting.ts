@@ -13,7 +13,7 @@ import { type BenchResult, isMain, median, report, round, saveResults } from "./
 const ENDPOINT_BUILD_MS = 6 * 60_000;
 const DELAYS_S = (process.env.DELAYS ?? "10.5,30.5,60.5").split(",").map(Number);
 /** Waits per poller, resource and delay: where a change falls between two polls is chance. */
-const REPLICAS = Number(process.env.REPLICAS ?? 3);
+const REPLICAS = Number(process.env.REPLICAS ?? 5);
 const POLLERS = ["brickml waiter", "fixed 1 s poller", "official SDK waiter"] as const;
 type Poller = (typeof POLLERS)[number];
 
@@ -139,8 +139,8 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       await waiter.wait({ timeout, onProgress: async () => void polls++ });
       return { kind: "endpoint", delayS, poller, polls, lagS: real(emu.clock.now() - at) };
     });
-    // Runs and endpoints wait side by side.
-    return Promise.all([...jobs, ...endpoints]);
+    // Runs and endpoints wait side by side (awaited here, so the emulator outlives every wait).
+    return await Promise.all([...jobs, ...endpoints]);
   } finally {
     await emu.close();
   }
