@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import * as arrow from "apache-arrow";
 import { startEmulator } from "../src/emulator/index.js";
 import { Databricks } from "../src/index.js";
-import { type BenchResult, report, round, saveResults } from "./lib.js";
+import { type BenchResult, isMain, report, round, saveResults } from "./lib.js";
 import { runVariant } from "./measure.js";
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
@@ -191,7 +191,7 @@ export async function run(): Promise<BenchResult> {
 if (process.argv.includes("--variant")) {
   const [rows, mode] = process.argv[process.argv.indexOf("--variant") + 1]!.split(":");
   process.stdout.write(`${JSON.stringify(await measureSize(Number(rows), mode as Mode))}\n`);
-} else if (import.meta.url === `file://${process.argv[1]}`) {
+} else if (isMain(import.meta.url)) {
   const r = await run();
   report(r);
   saveResults([r]);

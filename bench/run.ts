@@ -11,6 +11,7 @@ const BENCHMARKS = [
   "waiting",
   "emulator",
   "arrow-encode",
+  "predict-arrow",
   "statements",
 ];
 

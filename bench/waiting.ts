@@ -29,11 +29,17 @@ interface Outcome {
 // Time is not a named ES module export of the official SDK (it is CommonJS).
 const { Time, TimeUnits, WorkspaceClient } = officialSdk;
 
+/** Replica k starts waiting this long after its run or endpoint started (the change then comes sooner). */
+const STAGGER_MS = 2100;
+
+/**
+ * Every poller, REPLICAS times. Replica k starts waiting k × 2.1 s late, so the changes fall at
+ * different points of each poller's schedule rather than all in the same place.
+ */
 const replicate = () =>
-  POLLERS.flatMap((poller) => Array.from({ length: REPLICAS }, () => poller)).map((poller, i) => ({
-    poller,
-    i,
-  }));
+  POLLERS.flatMap((poller) =>
+    Array.from({ length: REPLICAS }, (_, k) => ({ poller, lateMs: k * STAGGER_MS })),
+  ).map((r, i) => ({ ...r, i }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -90,20 +96,23 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       ["TERMINATED", "SKIPPED", "INTERNAL_ERROR"].includes(String(r.state?.life_cycle_state));
     const runLag = (run: { end_time?: number | null }) => real(emu.clock.now() - Number(run.end_time));
 
-    const jobs = replicate().map(async ({ poller }): Promise<Outcome> => {
+    const jobs = replicate().map(async ({ poller, lateMs }): Promise<Outcome> => {
       if (poller === "brickml waiter") {
         const { client, seen } = counted(/\/jobs\/runs\/get$/);
         const { run_id } = await client.jobs.submit(submit);
+        await sleep(lateMs);
         const run = await client.jobs.waitUntilRunTerminated({ run_id }, { timeout: 30 * 60_000 });
         return { kind: "job run", delayS, poller, polls: seen.polls, lagS: runLag(run) };
       }
       if (poller === "fixed 1 s poller") {
         const { run_id } = await db.jobs.submit(submit);
+        await sleep(lateMs);
         const { last, polls } = await fixedPoller(() => db.jobs.getRun({ run_id }), runDone);
         return { kind: "job run", delayS, poller, polls, lagS: runLag(last) };
       }
       let polls = 0;
       const waiter = await w.jobs.submit(submit as never);
+      await sleep(lateMs);
       const run = await waiter.wait({ timeout, onProgress: async () => void polls++ });
       return { kind: "job run", delayS, poller, polls, lagS: runLag(run) };
     });
@@ -114,19 +123,21 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       "serving",
     );
     const readyAt = (name: string) => Number(serving.endpoints[name]?.pending?.apply_at);
-    const endpoints = replicate().map(async ({ poller, i }): Promise<Outcome> => {
+    const endpoints = replicate().map(async ({ poller, lateMs, i }): Promise<Outcome> => {
       const name = `wait-${String(delayS).replace(".", "_")}-${i}`;
       const create = { name, config: { served_entities: [entity] } };
       if (poller === "brickml waiter") {
         const { client, seen } = counted(new RegExp(`/serving-endpoints/${name}$`));
         await client.servingEndpoints.create(create);
         const at = readyAt(name);
+        await sleep(lateMs);
         await client.servingEndpoints.waitUntilEndpointReady({ name }, { timeout: 30 * 60_000 });
         return { kind: "endpoint", delayS, poller, polls: seen.polls, lagS: real(emu.clock.now() - at) };
       }
       if (poller === "fixed 1 s poller") {
         await db.servingEndpoints.create(create);
         const at = readyAt(name);
+        await sleep(lateMs);
         const { polls } = await fixedPoller(
           () => db.servingEndpoints.get({ name }),
           (e) => e.state?.ready === "READY" && e.state?.config_update === "NOT_UPDATING",
@@ -136,6 +147,7 @@ async function scenario(delayS: number): Promise<Outcome[]> {
       let polls = 0;
       const waiter = await w.servingEndpoints.create(create as never);
       const at = readyAt(name);
+      await sleep(lateMs);
       await waiter.wait({ timeout, onProgress: async () => void polls++ });
       return { kind: "endpoint", delayS, poller, polls, lagS: real(emu.clock.now() - at) };
     });
@@ -156,7 +168,7 @@ export async function run(): Promise<BenchResult> {
         const mine = outcomes.filter((o) => o.kind === kind && o.delayS === delayS && o.poller === poller);
         rows.push({
           resource: kind,
-          "changes after s": delayS,
+          "changes after s": `${round(delayS - ((REPLICAS - 1) * STAGGER_MS) / 1000, 1)}–${delayS}`,
           poller,
           "polls (mean)": round(mine.reduce((s, o) => s + o.polls, 0) / mine.length, 1),
           "detection lag s (median)": round(median(mine.map((o) => o.lagS)), 2),
@@ -182,7 +194,7 @@ export async function run(): Promise<BenchResult> {
     rows,
     ratios,
     notes: [
-      `each poller waits on its own runs or endpoints (${REPLICAS} per delay); all start together against the same emulator`,
+      `each poller waits on its own runs or endpoints, ${REPLICAS} per delay, starting 0, 2.1, 4.2 … s after them (so the change comes that much sooner in the wait); all against the same emulator`,
       "polls: status reads until the wait ended (brickml: GETs seen by onRequest; official SDK: its onProgress calls, one per poll)",
       "lag: real time between the state change (run end_time; endpoint config apply time) and the poll that saw it",
       "job runs take a bit longer than the endpoint's delay (serverless start and clean-up are added)",
