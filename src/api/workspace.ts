@@ -81,7 +81,7 @@ export class WorkspaceAPI extends Service {
     const { path } = validate(WorkspacePathRequestSchema, req, "workspace.walk request");
     for await (const object of this.list({ path }, options)) {
       yield object;
-      if ((object.object_type === "DIRECTORY" || object.object_type === "REPO") && object.path) {
+      if ((object?.object_type === "DIRECTORY" || object?.object_type === "REPO") && object.path) {
         yield* this.walk({ path: object.path }, options);
       }
     }

@@ -15,7 +15,13 @@ import type { Credentials } from "./auth/types.js";
 import { abortReason, type Clock } from "./clock.js";
 import { isLoopback } from "./config.js";
 import { errorFromResponse } from "./error-mapping.js";
-import { AbortError, BrickmlError, ConnectionError, TimeoutError } from "./errors.js";
+import {
+  AbortError,
+  BrickmlError,
+  ConnectionError,
+  TimeoutError,
+  UnexpectedResponseError,
+} from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { secretsOf } from "./redact.js";
 import { CERTIFICATE_ERRORS, parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
@@ -392,7 +398,16 @@ export class Transport {
     }
     this.emit(spec, attempt, started, res.status, requestId);
     let parsed: unknown = res.data;
-    if (spec.responseType === undefined || spec.responseType === "json") parsed = parseJson(res.data);
+    if (spec.responseType === undefined || spec.responseType === "json") {
+      parsed = parseJson(res.data);
+      // Databricks answers with a JSON object (a bare list from some model endpoints); anything
+      // else — text from a proxy's page, `null`, a number — cannot be what the caller asked for.
+      if (parsed === null || typeof parsed !== "object") {
+        throw new UnexpectedResponseError(`${spec.method} ${spec.path} response`, [
+          { path: "", message: `expected a JSON object, got ${describeBody(parsed)}` },
+        ]);
+      }
+    }
     return { data: parsed as T, status: res.status, headers: resHeaders, requestId };
   }
 
@@ -472,6 +487,11 @@ function flattenHeaders(headers: unknown): Record<string, string> {
     if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
   }
   return out;
+}
+
+function describeBody(body: unknown): string {
+  if (typeof body !== "string") return JSON.stringify(body);
+  return body.length > 40 ? `text (${JSON.stringify(body.slice(0, 40))}…)` : `text (${JSON.stringify(body)})`;
 }
 
 function parseJson(text: unknown): unknown {

@@ -26,7 +26,9 @@ export class Paginated<T> implements AsyncIterable<T> {
     const seen = new Set<string | number>();
     let cursor: string | number | undefined;
     for (;;) {
-      const page = await this.fetchPage(cursor);
+      const fetched = await this.fetchPage(cursor);
+      // A server that sends something other than a list where the items go sends no items.
+      const page = Array.isArray(fetched.items) ? fetched : { ...fetched, items: [] };
       yield page;
       if (page.next === undefined || page.next === "" || seen.has(page.next)) return;
       seen.add(page.next);

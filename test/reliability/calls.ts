@@ -13,6 +13,8 @@ export type Call = [name: string, call: (db: Databricks) => unknown];
 
 const WAIT = { timeout: 60_000 };
 const M = "main.ml.churn";
+const CLUSTER = { spark_version: "15.4.x-scala2.12", node_type_id: "i3.xlarge", num_workers: 1 };
+const TASK = { task_key: "t", notebook_task: { notebook_path: "/Shared/n" }, new_cluster: CLUSTER };
 const ENTITY = {
   name: "m-1",
   entity_name: M,
@@ -221,6 +223,82 @@ export const CALLS: Call[] = [
     "servingEndpoints.predictBatched",
     (db) => db.servingEndpoints.predictBatched("ep", [{ x: 1 }, { x: 2 }], { batchSize: 1 }),
   ],
+  // Clusters, Jobs, Workspace
+  ["clusters.create", (db) => db.clusters.create(CLUSTER)],
+  ["clusters.createAndWait", (db) => db.clusters.createAndWait(CLUSTER, WAIT)],
+  ["clusters.edit", (db) => db.clusters.edit({ ...CLUSTER, cluster_id: "c1" })],
+  ["clusters.start", (db) => db.clusters.start({ cluster_id: "c1" })],
+  ["clusters.startAndWait", (db) => db.clusters.startAndWait({ cluster_id: "c1" }, WAIT)],
+  ["clusters.restart", (db) => db.clusters.restart({ cluster_id: "c1" })],
+  ["clusters.resize", (db) => db.clusters.resize({ cluster_id: "c1", num_workers: 2 })],
+  ["clusters.delete", (db) => db.clusters.delete({ cluster_id: "c1" })],
+  ["clusters.deleteAndWait", (db) => db.clusters.deleteAndWait({ cluster_id: "c1" }, WAIT)],
+  ["clusters.permanentDelete", (db) => db.clusters.permanentDelete({ cluster_id: "c1" })],
+  ["clusters.get", (db) => db.clusters.get({ cluster_id: "c1" })],
+  ["clusters.list", (db) => db.clusters.list()],
+  ["clusters.events", (db) => db.clusters.events({ cluster_id: "c1" })],
+  ["clusters.sparkVersions", (db) => db.clusters.sparkVersions()],
+  ["clusters.listNodeTypes", (db) => db.clusters.listNodeTypes()],
+  ["clusters.pin", (db) => db.clusters.pin({ cluster_id: "c1" })],
+  ["clusters.ensureRunning", (db) => db.clusters.ensureRunning({ cluster_id: "c1" }, WAIT)],
+  ["jobs.create", (db) => db.jobs.create({ name: "j", tasks: [TASK] })],
+  ["jobs.get", (db) => db.jobs.get({ job_id: 1 })],
+  ["jobs.list", (db) => db.jobs.list()],
+  ["jobs.update", (db) => db.jobs.update({ job_id: 1, new_settings: { name: "k" } })],
+  ["jobs.reset", (db) => db.jobs.reset({ job_id: 1, new_settings: { name: "k", tasks: [TASK] } })],
+  ["jobs.delete", (db) => db.jobs.delete({ job_id: 1 })],
+  ["jobs.runNow", (db) => db.jobs.runNow({ job_id: 1 })],
+  ["jobs.runNowAndWait", (db) => db.jobs.runNowAndWait({ job_id: 1 }, WAIT)],
+  ["jobs.submit", (db) => db.jobs.submit({ tasks: [TASK] })],
+  ["jobs.submitAndWait", (db) => db.jobs.submitAndWait({ tasks: [TASK] }, WAIT)],
+  ["jobs.getRun", (db) => db.jobs.getRun({ run_id: 1 })],
+  ["jobs.getRunOutput", (db) => db.jobs.getRunOutput({ run_id: 1 })],
+  ["jobs.listRuns", (db) => db.jobs.listRuns()],
+  ["jobs.cancelRun", (db) => db.jobs.cancelRun({ run_id: 1 })],
+  ["jobs.repairRun", (db) => db.jobs.repairRun({ run_id: 1, rerun_all_failed_tasks: true })],
+  [
+    "jobs.repairRunAndWait",
+    (db) => db.jobs.repairRunAndWait({ run_id: 1, rerun_all_failed_tasks: true }, WAIT),
+  ],
+  ["jobs.exportRun", (db) => db.jobs.exportRun({ run_id: 1 })],
+  ["jobs.waitUntilRunTerminated", (db) => db.jobs.waitUntilRunTerminated({ run_id: 1 }, WAIT)],
+  [
+    "workspace.import",
+    (db) =>
+      db.workspace.import({
+        path: "/Shared/n",
+        content: "cHJpbnQoMSk=",
+        format: "SOURCE",
+        language: "PYTHON",
+        overwrite: true,
+      }),
+  ],
+  ["workspace.export", (db) => db.workspace.export({ path: "/Shared/n" })],
+  ["workspace.list", (db) => db.workspace.list({ path: "/Shared" })],
+  ["workspace.walk", (db) => db.workspace.walk({ path: "/Shared" })],
+  ["workspace.mkdirs", (db) => db.workspace.mkdirs({ path: "/Shared/d" })],
+  ["workspace.delete", (db) => db.workspace.delete({ path: "/Shared/n" })],
+  ["workspace.getStatus", (db) => db.workspace.getStatus({ path: "/Shared/n" })],
+  // SQL
+  [
+    "statements.executeStatement",
+    (db) => db.statements.executeStatement({ statement: "SELECT 1", warehouse_id: "w1" }),
+  ],
+  ["statements.getStatement", (db) => db.statements.getStatement({ statement_id: "s1" })],
+  [
+    "statements.getStatementResultChunkN",
+    (db) => db.statements.getStatementResultChunkN({ statement_id: "s1", chunk_index: 0 }),
+  ],
+  ["statements.cancelExecution", (db) => db.statements.cancelExecution({ statement_id: "s1" })],
+  [
+    "statements.executeAndWait",
+    (db) => db.statements.executeAndWait({ statement: "SELECT 1", warehouse_id: "w1" }, WAIT),
+  ],
+  ["statements.query", (db) => db.statements.query("SELECT 1", { warehouse_id: "w1", waitTimeout: 60_000 })],
+  ["warehouses.get", (db) => db.warehouses.get({ id: "w1" })],
+  ["warehouses.list", (db) => db.warehouses.list()],
+  ["warehouses.startAndWait", (db) => db.warehouses.startAndWait({ id: "w1" }, WAIT)],
+  ["warehouses.stopAndWait", (db) => db.warehouses.stopAndWait({ id: "w1" }, WAIT)],
 ];
 
 /** Runs a call to its end: a list is read up to a few items, a download is drained. */

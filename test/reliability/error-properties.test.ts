@@ -7,7 +7,13 @@ import fc from "fast-check";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { errorFromResponse } from "../../src/core/error-mapping.js";
-import { Databricks, DatabricksError, isBrickmlError, isDatabricksError } from "../../src/index.js";
+import {
+  Databricks,
+  DatabricksError,
+  isBrickmlError,
+  isDatabricksError,
+  isUnexpectedResponse,
+} from "../../src/index.js";
 import { FakeClock } from "../fake-clock.js";
 
 const HOST = "https://props.example.com";
@@ -127,7 +133,10 @@ describe("the transport, on any answer", () => {
           } catch (e) {
             outcome = e;
           }
-          if (status < 300) {
+          if (status < 300 && responseType === "json" && isUnexpectedResponse(outcome)) {
+            // A 2xx body that is not a JSON object or list: typed, and says what came instead.
+            expect((outcome as Error).message).toMatch(/expected a JSON object, got/);
+          } else if (status < 300) {
             expect(outcome).toHaveProperty("data");
             // Read a streamed body to its end, so no response is still flowing into the next run.
             if (responseType === "stream") await text((outcome as { data: Readable }).data);

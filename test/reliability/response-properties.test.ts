@@ -105,3 +105,24 @@ describe("a success answer without a field the client needs", () => {
     );
   });
 });
+
+describe("a success answer that is not JSON at all", () => {
+  it("is an UnexpectedResponseError (a proxy's login page, say); a bare list still passes", async () => {
+    nock.cleanAll();
+    nock(HOST)
+      .get("/api/2.1/clusters/get")
+      .query(true)
+      .reply(200, "<html><body>Sign in to continue</body></html>", { "content-type": "text/html" })
+      .post("/serving-endpoints/m/invocations")
+      .reply(200, [0.1, 0.2]);
+    const db = new Databricks({ host: HOST, token: "dapi-responses", env: {}, maxRetries: 0 });
+    const err = await rejection(db.clusters.get({ cluster_id: "c1" }));
+    expect(isUnexpectedResponse(err)).toBe(true);
+    expect(err.message).toBe(
+      'Unexpected GET /api/2.1/clusters/get response: expected a JSON object, got text ("<html><body>Sign in to continue</body></"…)',
+    );
+    expect((await db.servingEndpoints.query({ name: "m", instances: [[1], [2]] })).predictions).toEqual([
+      0.1, 0.2,
+    ]);
+  });
+});
