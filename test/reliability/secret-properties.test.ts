@@ -2,10 +2,11 @@
 // (message, stack, cause, JSON.stringify, util.inspect), a log line or a request event — whatever
 // the server answers, even when it echoes the credentials back.
 //
-// Secret shape: 8 to 80 characters from the token alphabet (letters, digits, -._~+/=) with at
-// least four distinct characters. Real tokens and secrets look like that (dapi… hex, base64url);
-// a 1-character or "aaaa" secret would "appear" in any text by coincidence, which says nothing
-// about a leak.
+// Secret shape: 16 to 80 characters from the token alphabet (letters, digits, -._~+/=), with
+// letters and digits and at least six distinct characters. Real tokens and secrets look like that
+// (dapi… hex, base64url; 32 characters and more). Shorter or word-like values would "appear" in
+// ordinary text by coincidence (an 8-letter secret "property" is in every stack trace), which says
+// nothing about a leak.
 import { inspect } from "node:util";
 import fc from "fast-check";
 import nock from "nock";
@@ -17,8 +18,8 @@ import { captureLogger } from "../unit/core/capture-logger.js";
 const HOST = "https://secrets.example.com";
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=";
 const secret = fc
-  .string({ unit: fc.constantFrom(...ALPHABET), minLength: 8, maxLength: 80 })
-  .filter((s) => new Set(s).size >= 4);
+  .string({ unit: fc.constantFrom(...ALPHABET), minLength: 16, maxLength: 80 })
+  .filter((s) => /[0-9]/.test(s) && /[A-Za-z]/.test(s) && new Set(s).size >= 6);
 
 type Answer = (req: {
   authorization: string;
