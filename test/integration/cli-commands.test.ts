@@ -1,28 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMMANDS } from "../../src/cli/commands/index.js";
-import { main } from "../../src/cli/main.js";
 import { type Emulator, type JobsEmulatorExports, startEmulator } from "../../src/emulator/index.js";
-
-/** Runs `brickml <args>` in this process against the emulator; returns exit code and output. */
-async function cli(emu: Emulator, args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  stderr.on("data", (d) => {
-    err += d;
-  });
-  const env = { DATABRICKS_HOST: emu.url, DATABRICKS_TOKEN: emu.token, HOME: tmpdir() };
-  const code = await main(args, { stdout, stderr, env }, COMMANDS);
-  return { code, out, err };
-}
+import { cli } from "../cli-helpers.js";
 
 describe("brickml deploy, runs wait, endpoints status", () => {
   let emu: Emulator;

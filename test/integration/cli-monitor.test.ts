@@ -1,31 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMMANDS } from "../../src/cli/commands/index.js";
-import { main } from "../../src/cli/main.js";
 import type { Emulator } from "../../src/emulator/index.js";
 import type { SqlEmulatorExports } from "../../src/emulator/services/sql.js";
 import type { EmulatorService } from "../../src/emulator/types.js";
 import { Databricks } from "../../src/index.js";
+import { cli } from "../cli-helpers.js";
 import { startEmulatorWith } from "./serving-helpers.js";
-
-async function cli(emu: Emulator, args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  stderr.on("data", (d) => {
-    err += d;
-  });
-  const env = { DATABRICKS_HOST: emu.url, DATABRICKS_TOKEN: emu.token, HOME: tmpdir() };
-  const code = await main(args, { stdout, stderr, env }, COMMANDS);
-  return { code, out, err };
-}
 
 /** Every model version is READY and scores `x + 10·y`. */
 const registry: EmulatorService<Record<string, never>, unknown> = {
