@@ -66,6 +66,20 @@ export interface ApplyResult {
   endpoint: ServingEndpoint;
 }
 
+/** What the workspace holds for this spec, read once per plan or apply. */
+interface Observed {
+  source: string | undefined;
+  /** The notebook's source in the workspace. */
+  current: string | undefined;
+  fingerprint: string;
+  run: TrainingRun | undefined;
+  version: ModelVersion | undefined;
+  /** The version the alias points at. */
+  aliased: number | undefined;
+  /** Versions of this model the endpoint serves; undefined when it does not exist. */
+  serving: number[] | undefined;
+}
+
 /** Recent one-time runs searched for one this spec already started. */
 const RUNS_SEARCHED = 100;
 
@@ -86,69 +100,78 @@ export class Lifecycle {
 
   /** What `apply()` would do, read from the workspace's current state. Changes nothing. */
   async plan(): Promise<Plan> {
-    const s = this.spec;
-    const steps: PlannedStep[] = [];
+    return this.planFor(await this.observe());
+  }
+
+  /** Reads, once, everything the plan and the steps depend on. */
+  private async observe(): Promise<Observed> {
     const source = await this.localSource();
-    const current = await new Notebook(this.db, s.notebook.path).source();
-    steps.push({
-      step: "upload",
-      action:
-        source === undefined
-          ? "none"
-          : current === undefined
-            ? "create"
-            : sameSource(current, source)
-              ? "none"
-              : "update",
-      resource: s.notebook.path,
-      reason:
-        source === undefined
-          ? "no local source given"
-          : current === undefined
-            ? "not in the workspace"
-            : "compared with the workspace copy",
-    });
+    const current = await new Notebook(this.db, this.spec.notebook.path).source();
     const fingerprint = await this.fingerprint(source ?? current ?? "");
     const run = await this.findRun(fingerprint);
-    steps.push({
-      step: "train",
-      action: run ? "none" : "run",
-      resource: run ? `run ${run.runId}` : s.notebook.path,
-      reason: run
-        ? "a run of this notebook and these parameters succeeded already"
-        : "no run of this notebook and parameters yet",
-    });
-    const version = run ? await this.findVersion(run) : undefined;
-    steps.push({
-      step: "register",
-      action: version ? "none" : "create",
-      resource: version ? `${s.model.name}/${version.version}` : s.model.name,
-      reason: version ? "the run's model is registered" : "the trained model is not registered yet",
-    });
-    const alias = s.model.alias ?? "champion";
-    const aliased = await this.aliasVersion(alias);
-    steps.push({
-      step: "alias",
-      action: version && aliased === version.version ? "none" : aliased === undefined ? "create" : "update",
-      resource: `${s.model.name}@${alias}`,
-      reason: aliased === undefined ? "alias not set" : `points at version ${aliased}`,
-    });
-    const serving = await this.servedVersions();
-    const deployAction: PlanAction =
-      serving === undefined
-        ? "create"
-        : version && serving.length === 1 && serving[0] === version.version
-          ? "none"
-          : "update";
-    steps.push({
-      step: this.canaryWanted(serving, version) ? "canary" : "deploy",
-      action: deployAction,
-      resource: s.endpoint.name,
-      reason:
-        serving === undefined
-          ? "endpoint does not exist"
-          : `serves version(s) ${serving.join(", ") || "none"}`,
-    });
+    return {
+      source,
+      current,
+      fingerprint,
+      run,
+      version: run ? await this.findVersion(run) : undefined,
+      aliased: await this.aliasVersion(this.alias),
+      serving: await this.servedVersions(),
+    };
+  }
+
+  private planFor(o: Observed): Plan {
+    const s = this.spec;
+    const { source, current, run, version, aliased, serving } = o;
+    const steps: PlannedStep[] = [
+      {
+        step: "upload",
+        action:
+          source === undefined
+            ? "none"
+            : current === undefined
+              ? "create"
+              : sameSource(current, source)
+                ? "none"
+                : "update",
+        resource: s.notebook.path,
+        reason:
+          source === undefined
+            ? "no local source given"
+            : current === undefined
+              ? "not in the workspace"
+              : "compared with the workspace copy",
+      },
+      {
+        step: "train",
+        action: run ? "none" : "run",
+        resource: run ? `run ${run.runId}` : s.notebook.path,
+        reason: run
+          ? "a run of this notebook and these parameters succeeded already"
+          : "no run of this notebook and parameters yet",
+      },
+      {
+        step: "register",
+        action: version ? "none" : "create",
+        resource: version ? `${s.model.name}/${version.version}` : s.model.name,
+        reason: version ? "the run's model is registered" : "the trained model is not registered yet",
+      },
+      {
+        step: "alias",
+        action: version && aliased === version.version ? "none" : aliased === undefined ? "create" : "update",
+        resource: `${s.model.name}@${this.alias}`,
+        reason: aliased === undefined ? "alias not set" : `points at version ${aliased}`,
+      },
+      {
+        step: this.canaryWanted(serving, version) ? "canary" : "deploy",
+        action: serving === undefined ? "create" : servesOnly(serving, version) ? "none" : "update",
+        resource: s.endpoint.name,
+        reason:
+          serving === undefined
+            ? "endpoint does not exist"
+            : `serves version(s) ${serving.join(", ") || "none"}`,
+      },
+    ];
     return { steps, changes: steps.filter((x) => x.action !== "none").length };
   }
 
@@ -156,16 +179,15 @@ export class Lifecycle {
   async apply(options: { onProgress?: OnStep } = {}): Promise<ApplyResult> {
     const s = this.spec;
     const onStep = options.onProgress;
-    const plan = await this.plan();
-    const action = (name: LifecycleStep) => plan.steps.find((x) => x.step === name)?.action;
+    const observed = await this.observe();
+    const plan = this.planFor(observed);
+    const { source, fingerprint, serving } = observed;
     const notebook = new Notebook(this.db, s.notebook.path);
-    const source = await this.localSource();
-    if (source !== undefined && action("upload") !== "none") {
+    if (source !== undefined && plan.steps[0]!.action !== "none") {
       await step(onStep, "upload", s.notebook.path, () => notebook.upload({ content: source }));
     } else onStep?.({ step: "upload", status: "skipped", resource: s.notebook.path, elapsedMs: 0 });
 
-    const fingerprint = await this.fingerprint(source ?? (await notebook.source()) ?? "");
-    let run = await this.findRun(fingerprint);
+    let run = observed.run;
     if (run) {
       onStep?.({
         step: "train",
@@ -187,7 +209,9 @@ export class Lifecycle {
       });
     }
 
-    let version = await this.findVersion(run);
+    // A run found by `observe` was searched for its version already; a new one may have been
+    // registered by an earlier, interrupted apply that submitted the same run.
+    let version = observed.run ? observed.version : await this.findVersion(run);
     if (version) {
       onStep?.({
         step: "register",
@@ -202,8 +226,7 @@ export class Lifecycle {
       );
     }
 
-    const alias = s.model.alias ?? "champion";
-    const serving = await this.servedVersions();
+    const alias = this.alias;
     const canary = this.canaryWanted(serving, version);
     // A canary keeps the alias on the serving version until the new one is promoted.
     if (canary) {
@@ -215,14 +238,14 @@ export class Lifecycle {
         message,
         elapsedMs: 0,
       });
-    } else if ((await this.aliasVersion(alias)) !== version.version) {
+    } else if (observed.aliased !== version.version) {
       const v = version;
       await step(onStep, "alias", `${s.model.name}@${alias}`, () => v.setAlias(alias));
     } else onStep?.({ step: "alias", status: "skipped", resource: `${s.model.name}@${alias}`, elapsedMs: 0 });
 
     const endpoint = new ServingEndpoint(this.db, s.endpoint.name);
     const v = version;
-    if (serving !== undefined && serving.length === 1 && serving[0] === version.version) {
+    if (serving !== undefined && servesOnly(serving, version)) {
       onStep?.({
         step: "deploy",
         status: "skipped",
@@ -266,6 +289,10 @@ export class Lifecycle {
       decide,
       options,
     );
+  }
+
+  private get alias(): string {
+    return this.spec.model.alias ?? "champion";
   }
 
   private canaryWanted(serving: number[] | undefined, version: ModelVersion | undefined): boolean {
@@ -355,6 +382,11 @@ export class Lifecycle {
       throw e;
     }
   }
+}
+
+/** True when the endpoint serves exactly this version of the model and nothing else. */
+function servesOnly(serving: number[], version: ModelVersion | undefined): boolean {
+  return version !== undefined && serving.length === 1 && serving[0] === version.version;
 }
 
 function runName(fingerprint: string): string {
