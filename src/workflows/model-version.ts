@@ -6,6 +6,7 @@ import { batchScoringSource } from "./batch-scoring.js";
 import { Notebook } from "./notebook.js";
 import { ServingEndpoint } from "./serving-endpoint.js";
 import type { TrainingRun } from "./training-run.js";
+import { type TypedModelVersion, typedModelVersion } from "./typed-predict.js";
 
 type VersionInfo = Awaited<ReturnType<Databricks["modelVersions"]["get"]>>;
 type Endpoint = Awaited<ReturnType<Databricks["servingEndpoints"]["get"]>>;
@@ -83,6 +84,13 @@ export class ModelVersion {
       options,
     );
     return this;
+  }
+
+  /** This version's MLflow signature, to check rows with or to predict on an endpoint serving it. */
+  async typed<I = Record<string, unknown>, O = unknown, P = Record<string, unknown>>(
+    options?: RequestOptions,
+  ): Promise<TypedModelVersion<I, O, P>> {
+    return typedModelVersion<I, O, P>(this.db, this.fullName, this.version, options);
   }
 
   /** The served entity for this version, as endpoint configs take it. */

@@ -13,6 +13,7 @@ import {
 } from "../data/inference-table.js";
 import type { Int64Encoding } from "../data/json-values.js";
 import type { ModelVersion } from "./model-version.js";
+import { type TypedEndpoint, typedEndpoint } from "./typed-predict.js";
 import { pickWarehouse } from "./warehouse.js";
 
 type Endpoint = Awaited<ReturnType<Databricks["servingEndpoints"]["get"]>>;
@@ -127,6 +128,17 @@ export class ServingEndpoint {
     }
     if (as !== "arrow") return predictions;
     return joinPredictions(input as TabularInput, predictions, column ? { column } : {});
+  }
+
+  /**
+   * A handle whose `predict` checks every row against the MLflow signatures of the served model
+   * versions first (all of them during a canary) and sends nothing when one does not fit. Type it
+   * with the types `brickml types` generates: `typed<ChurnInput, ChurnOutput, ChurnParams>()`.
+   */
+  async typed<I = Record<string, unknown>, O = unknown, P = Record<string, unknown>>(
+    options?: RequestOptions,
+  ): Promise<TypedEndpoint<I, O, P>> {
+    return typedEndpoint<I, O, P>(this.db, this, options);
   }
 
   /**

@@ -4,6 +4,7 @@ import { emulatorCommand } from "./emulator.js";
 import { endpointsStatusCommand } from "./endpoints-status.js";
 import { monitorCommand } from "./monitor.js";
 import { runsWaitCommand } from "./runs-wait.js";
+import { typesCommand } from "./types.js";
 
 /** Every subcommand; a new one is one file in this folder plus one line here. */
 export const COMMANDS: Command[] = [
@@ -12,4 +13,5 @@ export const COMMANDS: Command[] = [
   runsWaitCommand,
   endpointsStatusCommand,
   monitorCommand,
+  typesCommand,
 ];
