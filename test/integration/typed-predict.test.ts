@@ -45,7 +45,9 @@ describe("typed predictions against the emulator", () => {
 
   it("reads the served version's signature from its MLmodel and predicts rows that fit it", async () => {
     const typed = await endpoint.typed<ChurnRow, number>();
-    expect(typed.served.map((s) => [s.model, s.version, s.entity])).toEqual([["main.typed.churn", "1", "churn-1"]]);
+    expect(typed.served.map((s) => [s.model, s.version, s.entity])).toEqual([
+      ["main.typed.churn", "1", "churn-1"],
+    ]);
     const inputs = typed.served[0]!.signature.inputs;
     expect(inputs?.kind === "columns" && inputs.columns.map((c) => [c.name, c.value, c.required])).toEqual([
       ["tenure_months", { kind: "scalar", type: "double" }, true],
@@ -109,7 +111,9 @@ describe("typed predictions against the emulator", () => {
     expect((fresh as { issues: Array<{ path: string; message: string }> }).issues).toEqual([
       {
         path: "rows[0].contract_months",
-        message: expect.stringMatching(/^unknown column; .* \[main\.typed\.churn v1 \(served as churn-1\)\]$/),
+        message: expect.stringMatching(
+          /^unknown column; .* \[main\.typed\.churn v1 \(served as churn-1\)\]$/,
+        ),
       },
     ]);
     const both = await rejection(typed.predict([{ ...rows[0], support_calls: "4" }]));
