@@ -1,9 +1,10 @@
-import type {
-  ModelSignature,
-  ParamSpec,
-  SchemaSpec,
-  TensorSpec,
-  ValueSpec,
+import {
+  describeValue,
+  type ModelSignature,
+  type ParamSpec,
+  type SchemaSpec,
+  type TensorSpec,
+  type ValueSpec,
 } from "../api/mlmodel-signature.js";
 import { dtypeKind } from "./signature-check.js";
 

@@ -8,12 +8,8 @@ const SOURCE = "# Databricks notebook source\nimport mlflow\n";
 const V1_WEIGHTS = { tenure_months: -0.05, monthly_charges: 0.02, support_calls: 0.3 };
 const V2_WEIGHTS = { ...V1_WEIGHTS, contract_months: -0.01 };
 
-interface ChurnRow {
-  tenure_months: number;
-  monthly_charges: number;
-  support_calls: number;
-}
-const rows: ChurnRow[] = [
+type ChurnRow = { tenure_months: number; monthly_charges: number; support_calls: number };
+const rows: [ChurnRow, ChurnRow] = [
   { tenure_months: 2, monthly_charges: 89.5, support_calls: 4 },
   { tenure_months: 48, monthly_charges: 35.0, support_calls: 0 },
 ];
