@@ -1,6 +1,15 @@
 import { defineConfig } from "vitest/config";
 
+// Examples import the package by its name, as users do; here it resolves to the sources.
+const src = (path: string) => new URL(path, import.meta.url).pathname;
+
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^brickml\/emulator$/, replacement: src("./src/emulator/index.ts") },
+      { find: /^brickml$/, replacement: src("./src/index.ts") },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,

@@ -69,6 +69,16 @@ describe("examples", () => {
     expect(lines.join("\n")).toContain("churn-monitored: DRIFT in 2 of 3 features");
   });
 
+  it("typed-predict: rows checked against the served signature, a typo refused before sending", async () => {
+    const { main } = await import("../../examples/typed-predict.js");
+    const lines: string[] = [];
+    const res = await main(await workspace(), (l) => lines.push(l));
+    expect(res.columns).toEqual(["tenure_months", "monthly_charges", "support_calls"]);
+    expect(res.predictions).toHaveLength(2);
+    expect(res.refused).toMatch(/^rows\[0\]\.tenure_month: unknown column \(did you mean "tenure_months"\?\)/);
+    expect(lines.join("\n")).toContain("Refused before sending: rows[0].tenure_month");
+  });
+
   it("lifecycle (npm start): champion, canary, promote", async () => {
     const { runLifecycle } = await import("../../examples/lifecycle.js");
     const lines: string[] = [];
