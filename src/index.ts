@@ -47,6 +47,17 @@ export type {
 export type { Mlmodel, MlmodelSignature } from "./api/mlmodel.js";
 export { parseMlmodel, signatureProblem } from "./api/mlmodel.js";
 export type {
+  ColumnSpec,
+  ColumnType,
+  ModelSignature,
+  ParamSpec,
+  PropertySpec,
+  SchemaSpec,
+  TensorSpec,
+  ValueSpec,
+} from "./api/mlmodel-signature.js";
+export { parseSignature } from "./api/mlmodel-signature.js";
+export type {
   CreateLegacyModelVersionRequest,
   CreateModelRequest,
   CreateModelResponse,

@@ -13,4 +13,6 @@ export type { InferenceTableOptions, PredictOptions, RolloutStepOptions } from "
 export { ServingEndpoint } from "./serving-endpoint.js";
 export type { RegisterModelOptions, RunOrigin } from "./training-run.js";
 export { TrainingRun } from "./training-run.js";
+export type { TypedPredictOptions, VersionSignature } from "./typed-predict.js";
+export { TypedEndpoint, TypedModelVersion } from "./typed-predict.js";
 export { pickWarehouse } from "./warehouse.js";

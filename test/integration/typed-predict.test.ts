@@ -74,6 +74,17 @@ describe("typed predictions against the emulator", () => {
     expect(err.message).toContain("signature of main.typed.churn v1 (served as churn-1)");
   });
 
+  it("reports the first ten problems and counts the rest", async () => {
+    const typed = await endpoint.typed();
+    const err = await rejection(
+      typed.predict(Array.from({ length: 12 }, () => ({ ...rows[0], support_calls: "4" }))),
+    );
+    const issues = (err as { issues: Array<{ path: string; message: string }> }).issues;
+    expect(issues).toHaveLength(11);
+    expect(issues[9]!.path).toBe("rows[9].support_calls");
+    expect(issues[10]).toEqual({ path: "rows", message: "and 2 more problems" });
+  });
+
   it("refuses values of the wrong type and bad params before sending", async () => {
     const typed = await endpoint.typed<Record<string, unknown>>();
     const before = emu.requestCount();
@@ -133,5 +144,52 @@ describe("typed predictions against the emulator", () => {
     const [p] = await onEndpoint.predict([{ ...rows[0]!, contract_months: 12 }]);
     expect(p).toBeCloseTo(0.1 - 0.05 * 2 + 0.02 * 89.5 + 0.3 * 4 - 0.01 * 12, 9);
     await expect((await v1.typed()).on("nowhere")).rejects.toThrow(/nowhere/);
+  });
+
+  it("reads the pending config of an endpoint still being created", async () => {
+    await db.servingEndpoints.create({ name: "typed-new", config: { served_entities: [v1.servedEntity()] } });
+    const state = await db.servingEndpoints.get({ name: "typed-new" });
+    expect(state.config).toBeUndefined();
+    const typed = await db.endpoint("typed-new").typed();
+    expect(typed.served.map((s) => s.entity)).toEqual(["churn-1"]);
+  });
+
+  it("refuses endpoints that serve no registered model, saying why", async () => {
+    await db.servingEndpoints.create({
+      name: "typed-chat",
+      config: {
+        served_entities: [
+          {
+            name: "chat",
+            external_model: {
+              name: "gpt-4o-mini",
+              provider: "openai",
+              task: "llm/v1/chat",
+              openai_config: { openai_api_key_plaintext: "sk-test-plaintext-key" },
+            },
+          },
+        ],
+      },
+    });
+    const err = await rejection(db.endpoint("typed-chat").typed());
+    expect(err.message).toContain(
+      "serves chat, which is not a registered model version and has no MLflow signature",
+    );
+    expect(err.message).not.toContain("sk-test");
+  });
+
+  it("falls back to the version's source (the run's artifacts) when the registry copy of MLmodel is gone", async () => {
+    await db.files.delete({ file_path: "/Models/main/typed/churn/1/MLmodel" });
+    const typed = await v1.typed();
+    expect(typed.signature.inputs?.kind).toBe("columns");
+    const source = (await v1.refresh()).source!;
+    const runFolder = source.replace(
+      /^dbfs:\/databricks\/mlflow-tracking\/([^/]+)\/([^/]+)/,
+      "/WorkspaceInternal/Mlflow/Artifacts/$1/Runs/$2",
+    );
+    await db.files.delete({ file_path: `${runFolder}/MLmodel` });
+    await expect(v1.typed()).rejects.toThrow(
+      /Cannot read the MLmodel of main\.typed\.churn version 1: not found at \/Models\/main\/typed\/churn\/1\/MLmodel or \/WorkspaceInternal\//,
+    );
   });
 });

@@ -105,7 +105,9 @@ describe("real MLmodel signatures", () => {
       },
     ]);
     expect(paramIssues(sig.params, { max_new_tokens: 64, return_full_text: true })).toEqual([]);
-    expect(paramIssues(sig.params, { max_new_tokens: 6.5, max_new_tokns: 3, return_full_text: "no" })).toEqual([
+    expect(
+      paramIssues(sig.params, { max_new_tokens: 6.5, max_new_tokns: 3, return_full_text: "no" }),
+    ).toEqual([
       { path: "params.max_new_tokens", message: "expected long, got number 6.5" },
       {
         path: "params.max_new_tokns",
@@ -333,6 +335,28 @@ describe("TypeScript types from a signature", () => {
     expect(text).toContain("export type ChurnOutput = ChurnOutputV1 | ChurnOutputV2;");
     expect(text).toContain("export interface ChurnInputV2 {\n  /** double */\n  y: number;\n}");
     expect(text).toContain("export type ChurnOutputV2 = string;");
+  });
+
+  it("types tensors as nested arrays per row, several tensors as a record", () => {
+    const sig = parseSignature(
+      {
+        inputs: JSON.stringify([
+          { type: "tensor", name: "image", "tensor-spec": { dtype: "float32", shape: [-1, 28, 28] } },
+          { type: "tensor", name: "label", "tensor-spec": { dtype: "bool", shape: [-1] } },
+        ]),
+        outputs: JSON.stringify([{ type: "tensor", "tensor-spec": { dtype: "object", shape: [-1] } }]),
+      },
+      "m",
+    );
+    const text = signatureTypeScript(
+      "Digits",
+      [{ label: "m", suffix: "", signature: sig }],
+      "brickml types m",
+    );
+    expect(text).toContain(
+      "export interface DigitsInput {\n  /** float32, shape (-1, 28, 28) */\n  image: number[][];\n  /** bool, shape (-1) */\n  label: boolean;\n}",
+    );
+    expect(text).toContain("export type DigitsOutput = unknown;");
   });
 
   it("derives type names from model and endpoint names", () => {
