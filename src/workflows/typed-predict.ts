@@ -27,7 +27,7 @@ export interface VersionSignature {
 /** Predict options whose `params` are typed by the signature. */
 export type TypedPredictOptions<P> = Omit<PredictOptions, "params" | "as" | "column"> & { params?: P };
 
-/** Rows sent at most in one error: the rest are counted. */
+/** Problems listed in one error at most; the rest are counted. */
 const MAX_ISSUES = 10;
 
 /** An endpoint handle whose `predict` refuses rows the served signatures do not accept. */
