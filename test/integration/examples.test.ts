@@ -75,7 +75,9 @@ describe("examples", () => {
     const res = await main(await workspace(), (l) => lines.push(l));
     expect(res.columns).toEqual(["tenure_months", "monthly_charges", "support_calls"]);
     expect(res.predictions).toHaveLength(2);
-    expect(res.refused).toMatch(/^rows\[0\]\.tenure_month: unknown column \(did you mean "tenure_months"\?\)/);
+    expect(res.refused).toMatch(
+      /^rows\[0\]\.tenure_month: unknown column \(did you mean "tenure_months"\?\)/,
+    );
     expect(lines.join("\n")).toContain("Refused before sending: rows[0].tenure_month");
   });
 
