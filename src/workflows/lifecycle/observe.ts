@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { runStatus } from "../../api/run-status.js";
 import type { ServingEndpointDetailed } from "../../api/serving-endpoints-schemas.js";
 import type { Databricks } from "../../client.js";
-import { BrickmlError, isNotFound } from "../../core/errors.js";
+import { BrickmlError, isNotFound, ValidationError } from "../../core/errors.js";
 import { Notebook } from "../notebook.js";
 import { StepFailedError } from "../progress.js";
 import { RegisteredModel } from "../registered-model.js";
@@ -41,7 +41,9 @@ async function localSource(spec: LifecycleSpec): Promise<string | undefined> {
     throw new StepFailedError(
       "upload",
       spec.notebook.path,
-      new BrickmlError(`notebook.source: cannot read the local file ${src} (${reason})`, { cause: e }),
+      new ValidationError("lifecycle spec", [
+        { path: "notebook.source", message: `cannot read the local file ${src} (${reason})` },
+      ]),
     );
   }
 }
