@@ -136,8 +136,11 @@ export class ModelVersionRegistration extends Service {
       try {
         return await upload(version);
       } catch (error) {
-        // The version went away under us (its creator gave it up): start again.
-        if (!isNotFound(error) || attempt >= CREATE_ATTEMPTS) throw error;
+        // Another call may have finished the version meanwhile (its files are then read-only),
+        // or given it up: look again before failing.
+        const now = await this.findRegistration(body.name, registrationId, runId, options);
+        if (now?.status === "READY") return now;
+        if (attempt >= CREATE_ATTEMPTS || (now && !isNotFound(error))) throw error;
       }
     }
   }
