@@ -140,6 +140,10 @@ export function planSteps(spec: LifecycleSpec, o: Observed): PlannedStep[] {
   const alias = aliasOf(spec);
   const { source, current, run, version, aliased, endpoint } = o;
   const wanted = version ? wantedEndpoint(spec, version.number, endpoint) : undefined;
+  // A version still to be registered is new to the endpoint: whatever it serves stays as the stable side.
+  const canary = wanted
+    ? wanted.canary
+    : spec.traffic?.canaryPercent !== undefined && entitiesOf(servedConfig(endpoint)).length > 0;
 
   const upload: PlannedStep =
     source === undefined
@@ -198,7 +202,7 @@ export function planSteps(spec: LifecycleSpec, o: Observed): PlannedStep[] {
           reason: `its registration did not finish (${version.status ?? "status unknown"}): finish it`,
         };
 
-  const aliasStep: PlannedStep = wanted?.canary
+  const aliasStep: PlannedStep = canary
     ? {
         step: "alias",
         action: "none",
@@ -217,7 +221,12 @@ export function planSteps(spec: LifecycleSpec, o: Observed): PlannedStep[] {
   if (!endpoint) {
     deploy = { step: "deploy", action: "create", resource: name, reason: "endpoint does not exist" };
   } else if (!wanted) {
-    deploy = { step: "deploy", action: "update", resource: name, reason: "a new version will be served" };
+    deploy = {
+      step: canary ? "canary" : "deploy",
+      action: "update",
+      resource: name,
+      reason: canary ? "the new version will get a share of the traffic" : "a new version will be served",
+    };
   } else {
     const changes = endpointDifferences(wanted, endpoint);
     deploy = {
