@@ -298,8 +298,7 @@ export class ModelVersionRegistration extends Service {
     options?: RequestOptions,
   ): Promise<MlflowModelVersion[]> {
     const quote = (v: string) => `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-    // One condition per search; a run has few versions, a model may have many.
-    const filter = runId ? `run_id=${quote(runId)}` : `name=${quote(name)}`;
+    const filter = `name=${quote(name)}`;
     const versions = tokenPaginated<MlflowModelVersion>(async (page_token) => {
       const res = await this.request(
         { method: "GET", path: `${UC_MLFLOW}/model-versions/search`, query: { filter, page_token } },
@@ -309,7 +308,7 @@ export class ModelVersionRegistration extends Service {
     }, "model_versions");
     const out: MlflowModelVersion[] = [];
     for await (const v of versions) {
-      if (v.name !== undefined && v.name.toLowerCase() !== name.toLowerCase()) continue;
+      if (runId !== undefined && v.run_id !== undefined && v.run_id !== runId) continue;
       // Search results may omit tags; read the version itself then.
       const tags = v.tags ?? (await this.getMlflowVersion(name, v.version, options)).tags ?? [];
       if (tags.some((t) => t.key === REGISTRATION_TAG && t.value === registrationId)) out.push(v);
