@@ -104,6 +104,8 @@ export type {
   UpdateRegisteredModelRequest,
 } from "./api/registered-models.js";
 export { RegisteredModelsAPI } from "./api/registered-models.js";
+export type { JobRunStatusSummary } from "./api/run-status.js";
+export { runStatus } from "./api/run-status.js";
 export type {
   ArtifactRequest,
   CreateRunRequest,

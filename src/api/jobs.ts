@@ -55,6 +55,7 @@ import {
   UpdateJobRequestSchema,
 } from "./jobs-schemas.js";
 import { withSignal } from "./options.js";
+import { runStatus } from "./run-status.js";
 
 export * from "./jobs-schemas.js";
 
@@ -66,7 +67,6 @@ const MAX_FAILED_TASK_OUTPUTS = 20;
 /** Safety net against a server that keeps sending page tokens. */
 const MAX_NESTED_PAGES = 100;
 
-const TERMINAL_LIFE_CYCLE = new Set(["TERMINATED", "SKIPPED", "INTERNAL_ERROR"]);
 // Tasks that never ran have no output to fetch.
 const NOT_RUN = new Set(["UPSTREAM_FAILED", "UPSTREAM_CANCELED"]);
 // Tasks left out on purpose are not failures.
@@ -311,15 +311,16 @@ export class JobsAPI extends Service {
           { run_id: runId, ...(repairId !== undefined ? { include_history: true } : {}) },
           { ...options, signal: signal ?? options?.signal },
         ),
-      state: (run) => run.state?.life_cycle_state ?? run.status?.state ?? "UNKNOWN",
+      state: (run) => runStatus(run).lifeCycle ?? "UNKNOWN",
       outcome: (run): Outcome<JobRun> | Promise<Outcome<JobRun>> => {
         // Until the server shows the repair, the run's state is the one from before it.
         if (repairId !== undefined && !run.repair_history?.some((r) => r.id === repairId)) return undefined;
-        if (!isTerminal(run)) return undefined;
-        if (succeeded(run)) return { done: run };
+        const status = runStatus(run);
+        if (!status.terminal) return undefined;
+        if (status.succeeded) return { done: run };
         return this.failure(runId, run, options).then((failed) => ({ failed }));
       },
-      message: (run) => run.state?.state_message || run.status?.termination_details?.message || undefined,
+      message: (run) => runStatus(run).message,
       url: (run) => run.run_page_url ?? undefined,
     };
   }
@@ -331,17 +332,19 @@ export class JobsAPI extends Service {
     options: RequestOptions | undefined,
   ): Promise<OperationFailedError> {
     const tasks: JobRunTask[] = run.tasks?.length ? run.tasks : [run];
-    const failed = tasks.filter(
-      (t) => isTerminal(t) && !succeeded(t) && !LEFT_OUT.has(String(t.state?.result_state)),
-    );
+    const failed = tasks.filter((t) => {
+      const status = runStatus(t);
+      return status.terminal && !status.succeeded && !LEFT_OUT.has(String(status.result));
+    });
     const failedTasks: FailedTask[] = await Promise.all(
       failed.map(async (t, i) => {
+        const status = runStatus(t);
         const info: FailedTask = {
           task_key: t.task_key ?? undefined,
           run_id: t.run_id ?? undefined,
-          life_cycle_state: t.state?.life_cycle_state ?? t.status?.state ?? undefined,
-          result_state: t.state?.result_state ?? t.status?.termination_details?.code ?? undefined,
-          state_message: t.state?.state_message || t.status?.termination_details?.message || undefined,
+          life_cycle_state: status.lifeCycle,
+          result_state: status.result,
+          state_message: status.message,
           run_page_url: t.run_page_url ?? undefined,
         };
         if (t.run_id != null && i < MAX_FAILED_TASK_OUTPUTS && !NOT_RUN.has(String(info.result_state))) {
@@ -353,9 +356,7 @@ export class JobsAPI extends Service {
         return info;
       }),
     );
-    const lifeCycle = run.state?.life_cycle_state ?? run.status?.state ?? undefined;
-    const result = run.state?.result_state ?? run.status?.termination_details?.code ?? undefined;
-    const stateMessage = run.state?.state_message || run.status?.termination_details?.message || undefined;
+    const { lifeCycle, result, message: stateMessage } = runStatus(run);
     const info: JobRunFailureInfo = {
       run_id: runId,
       run_page_url: run.run_page_url ?? undefined,
@@ -413,20 +414,6 @@ export class JobsAPI extends Service {
     if (first.has_more !== undefined) (first as Record<string, unknown>).has_more = false;
     return first;
   }
-}
-
-type Stateful = Pick<JobRun, "state" | "status">;
-
-function isTerminal(run: Stateful): boolean {
-  const lc = run.state?.life_cycle_state;
-  return lc ? TERMINAL_LIFE_CYCLE.has(lc) : run.status?.state === "TERMINATED";
-}
-
-/** SUCCESS by the legacy result_state, or, when that is absent, by the newer termination code. */
-function succeeded(run: Stateful): boolean {
-  const result = run.state?.result_state;
-  if (result) return result === "SUCCESS";
-  return run.status?.termination_details?.code === "SUCCESS";
 }
 
 /** Ends the text with exactly one full stop. */

@@ -46,6 +46,12 @@ export interface RegistrationInput {
   source: string;
   run_id?: string | undefined;
   tags?: Array<{ key: string; value: string }> | undefined;
+  /**
+   * The same id, the same version: the version registered under it before (its registration
+   * finished when an earlier call was interrupted) instead of a new one. Sent as the
+   * `brickml.registration_id` tag; without it, each call registers a new version.
+   */
+  registration_id?: string | undefined;
   [field: string]: unknown;
 }
 
@@ -56,55 +62,127 @@ export interface RegistrationInput {
  */
 export class ModelVersionRegistration extends Service {
   async register(input: RegistrationInput, options?: RequestOptions): Promise<MlflowModelVersion> {
-    const target = parseFullName(input.name)!;
-    const { source, run_id, filesRoot } = await this.resolveSource(input.source, input.run_id, options);
-    await this.checkSignature(filesRoot, input.source, options);
+    const { registration_id: given, ...request } = input;
+    const { source, run_id, filesRoot } = await this.resolveSource(request.source, request.run_id, options);
+    await this.checkSignature(filesRoot, request.source, options);
     const files = await this.listFiles(filesRoot, options);
+    const body = { ...request, source, ...(run_id ? { run_id } : {}) };
+    const upload = (version: MlflowModelVersion) =>
+      this.uploadAndFinalize(request.name, version.version, files, filesRoot, options);
+    if (given === undefined) {
+      const registrationId = randomUUID();
+      const created = await this.createOnce(
+        withRegistrationTag(body, registrationId),
+        registrationId,
+        options,
+      );
+      try {
+        return await upload(created);
+      } catch (error) {
+        // Leave no half-uploaded version behind; the original failure is what the caller needs.
+        await this.deleteVersion(request.name, created.version, options);
+        throw error;
+      }
+    }
+    return this.registerKeyed(body, given, upload, options);
+  }
 
-    const registrationId = randomUUID();
-    const created = await this.createOnce(
-      {
-        ...input,
-        source,
-        ...(run_id ? { run_id } : {}),
-        tags: [...(input.tags ?? []), { key: REGISTRATION_TAG, value: registrationId }],
-      },
-      registrationId,
-      options,
-    );
-    const version = created.version;
-    // The server's spelling of the name (Unity Catalog stores names in lower case).
-    const stored = parseFullName(created.name ?? "") ?? target;
-    try {
-      const dest = modelVersionFilesRoot(stored.catalog, stored.schema, stored.model, version);
-      for (const file of files) {
-        await this.files.upload(
-          {
-            file_path: `${dest}/${file.slice(filesRoot.length + 1)}`,
-            contents: await this.openSource(file, options),
-            overwrite: true,
-          },
+  /**
+   * The version registered under `registrationId`: the oldest one not FAILED_REGISTRATION, so
+   * racing calls that each created one agree on the same. Undefined when there is none.
+   */
+  async findRegistration(
+    name: string,
+    registrationId: string,
+    runId: string | undefined,
+    options?: RequestOptions,
+  ): Promise<MlflowModelVersion | undefined> {
+    const tagged = await this.registrations(name, registrationId, runId, options);
+    return tagged.find((v) => v.status !== "FAILED_REGISTRATION");
+  }
+
+  /**
+   * Find, finish or create the version of `registrationId`. A version left PENDING_REGISTRATION
+   * by an interrupted call gets its files again and is finalized; FAILED_REGISTRATION ones are
+   * replaced. When racing calls each created one, the later ones delete theirs and finish the
+   * oldest.
+   */
+  private async registerKeyed(
+    body: RegistrationInput,
+    registrationId: string,
+    upload: (version: MlflowModelVersion) => Promise<MlflowModelVersion>,
+    options?: RequestOptions,
+  ): Promise<MlflowModelVersion> {
+    const runId = body.run_id;
+    for (let attempt = 1; ; attempt++) {
+      const tagged = await this.registrations(body.name, registrationId, runId, options);
+      for (const failed of tagged.filter((v) => v.status === "FAILED_REGISTRATION"))
+        await this.deleteVersion(body.name, failed.version, options);
+      let version = tagged.find((v) => v.status !== "FAILED_REGISTRATION");
+      if (!version) {
+        const created = await this.createOnce(
+          withRegistrationTag(body, registrationId),
+          registrationId,
           options,
         );
+        const oldest = await this.findRegistration(body.name, registrationId, runId, options);
+        if (oldest && oldest.version < created.version) {
+          // Another call registered the same first: keep one version.
+          await this.deleteVersion(body.name, created.version, options);
+          version = oldest;
+        } else version = created;
       }
-    } catch (error) {
-      // Leave no half-uploaded version behind; the original failure is what the caller needs.
-      await this.request(
-        { method: "DELETE", path: `${modelPath(input.name)}/versions/${version}` },
-        { ...options, maxRetries: 1 },
-      ).catch(() => undefined);
-      throw error;
+      if (version.status === "READY") return version;
+      try {
+        return await upload(version);
+      } catch (error) {
+        // Another call may have finished the version meanwhile (its files are then read-only),
+        // or given it up: look again before failing.
+        const now = await this.findRegistration(body.name, registrationId, runId, options);
+        if (now?.status === "READY") return now;
+        if (attempt >= CREATE_ATTEMPTS || (now && !isNotFound(error))) throw error;
+      }
+    }
+  }
+
+  /** Uploads the model files into the version's folder, then finalizes it. */
+  private async uploadAndFinalize(
+    name: string,
+    version: number,
+    files: string[],
+    filesRoot: string,
+    options?: RequestOptions,
+  ): Promise<MlflowModelVersion> {
+    // Unity Catalog stores names in lower case, and so the files' folder.
+    const stored = parseFullName(name.toLowerCase())!;
+    const dest = modelVersionFilesRoot(stored.catalog, stored.schema, stored.model, version);
+    for (const file of files) {
+      await this.files.upload(
+        {
+          file_path: `${dest}/${file.slice(filesRoot.length + 1)}`,
+          contents: await this.openSource(file, options),
+          overwrite: true,
+        },
+        options,
+      );
     }
     const res = await this.request(
       {
         method: "POST",
         path: `${UC_MLFLOW}/model-versions/finalize`,
-        body: { name: input.name, version: String(version) },
+        body: { name, version: String(version) },
         idempotent: true,
       },
       options,
     );
     return parseNeeded(modelVersionResponse, res, "model-versions/finalize response").model_version;
+  }
+
+  private async deleteVersion(name: string, version: number, options?: RequestOptions): Promise<void> {
+    await this.request(
+      { method: "DELETE", path: `${modelPath(name)}/versions/${version}` },
+      { ...options, maxRetries: 1 },
+    ).catch(() => undefined);
   }
 
   private get files(): FilesAPI {
@@ -204,24 +282,23 @@ export class ModelVersionRegistration extends Service {
         return parseNeeded(modelVersionResponse, res, "model-versions/create response").model_version;
       } catch (error) {
         if (!isAmbiguousFailure(error) || attempt >= CREATE_ATTEMPTS) throw error;
-        const found = await this.findRegistration(
-          String(body.name),
-          String(body.source),
-          registrationId,
-          options,
-        );
+        const name = String(body.name);
+        const runId = typeof body.run_id === "string" ? body.run_id : undefined;
+        const [found] = await this.registrations(name, registrationId, runId, options);
         if (found) return found;
       }
     }
   }
 
-  private async findRegistration(
+  /** Versions of `name` tagged with `registrationId`, oldest first. */
+  private async registrations(
     name: string,
-    source: string,
     registrationId: string,
+    runId: string | undefined,
     options?: RequestOptions,
-  ): Promise<MlflowModelVersion | undefined> {
-    const filter = `name='${name.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  ): Promise<MlflowModelVersion[]> {
+    const quote = (v: string) => `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+    const filter = `name=${quote(name)}`;
     const versions = tokenPaginated<MlflowModelVersion>(async (page_token) => {
       const res = await this.request(
         { method: "GET", path: `${UC_MLFLOW}/model-versions/search`, query: { filter, page_token } },
@@ -229,13 +306,14 @@ export class ModelVersionRegistration extends Service {
       );
       return parseNeeded(searchResponse, res, "model-versions/search response");
     }, "model_versions");
+    const out: MlflowModelVersion[] = [];
     for await (const v of versions) {
-      if (v.source !== undefined && v.source !== source) continue;
+      if (runId !== undefined && v.run_id !== undefined && v.run_id !== runId) continue;
       // Search results may omit tags; read the version itself then.
       const tags = v.tags ?? (await this.getMlflowVersion(name, v.version, options)).tags ?? [];
-      if (tags.some((t) => t.key === REGISTRATION_TAG && t.value === registrationId)) return v;
+      if (tags.some((t) => t.key === REGISTRATION_TAG && t.value === registrationId)) out.push(v);
     }
-    return undefined;
+    return out.sort((a, b) => a.version - b.version);
   }
 
   private async getMlflowVersion(
@@ -273,4 +351,8 @@ export class ModelVersionRegistration extends Service {
       .catch((error: Error) => out.destroy(error));
     return out;
   }
+}
+
+function withRegistrationTag(body: RegistrationInput, registrationId: string): RegistrationInput {
+  return { ...body, tags: [...(body.tags ?? []), { key: REGISTRATION_TAG, value: registrationId }] };
 }

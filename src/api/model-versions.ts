@@ -44,6 +44,14 @@ const createRequest = z.looseObject({
   run_id: z.string().min(1).optional(),
   description: z.string().optional(),
   tags: z.array(keyValueInput).optional(),
+  /** Same id → same version, across retries, processes and racing callers (see `create`). */
+  registration_id: z.string().min(1).max(250).optional(),
+});
+
+const findRequest = z.looseObject({
+  name: ucFullName,
+  registration_id: z.string().min(1),
+  run_id: z.string().min(1).optional(),
 });
 
 const listResponse = z.looseObject({
@@ -122,11 +130,33 @@ export class ModelVersionsAPI extends Service {
    * retried call never yields two versions: the create carries a unique
    * `brickml.registration_id` tag, and when its answer is lost the version is looked up by that
    * tag before the create is sent again.
+   *
+   * With a `registration_id`, registration is keyed: a version registered under that id before is
+   * returned instead of a new one — finished first (files uploaded again, then finalized) when an
+   * earlier call was interrupted while it was PENDING_REGISTRATION, replaced when it ended
+   * FAILED_REGISTRATION. Callers that race with the same id end with one version.
    */
   async create(req: CreateModelVersionRequest, options?: RequestOptions): Promise<ModelVersionInfo> {
     const r = validate(createRequest, req, "modelVersions.create request");
     const registered = await new ModelVersionRegistration(this.ctx).register(r, options);
     return this.get({ full_name: r.name, version: registered.version }, options);
+  }
+
+  /**
+   * The version registered under `registration_id` (the oldest one that did not fail
+   * registration), as MLflow reports it with its status; undefined when there is none.
+   */
+  async findRegistration(
+    req: { name: string; registration_id: string; run_id?: string },
+    options?: RequestOptions,
+  ): Promise<{ version: number; status?: string | undefined } | undefined> {
+    const r = validate(findRequest, req, "modelVersions.findRegistration request");
+    return new ModelVersionRegistration(this.ctx).findRegistration(
+      r.name,
+      r.registration_id,
+      r.run_id,
+      options,
+    );
   }
 
   /** `create`, then waits until the version is READY; rejects with OperationFailedError on FAILED_REGISTRATION. */

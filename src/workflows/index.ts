@@ -1,5 +1,13 @@
-export type { ApplyResult, LifecycleSpec, Plan, PlanAction, PlannedStep } from "./lifecycle.js";
-export { Lifecycle } from "./lifecycle.js";
+export type {
+  ApplyOptions,
+  ApplyResult,
+  CallLimits,
+  LifecycleSpec,
+  Plan,
+  PlanAction,
+  PlannedStep,
+} from "./lifecycle.js";
+export { Lifecycle, LifecycleSpecSchema, parseLifecycleSpec } from "./lifecycle.js";
 export type { BatchScoreOptions, DeployOptions } from "./model-version.js";
 export { ModelVersion } from "./model-version.js";
 export type { NotebookRunOptions, NotebookSource } from "./notebook.js";

@@ -15,6 +15,8 @@ export interface RegisterModelOptions {
   /** Point this alias at the new version, e.g. `champion` or `challenger`. */
   alias?: string;
   description?: string;
+  /** Same id → same version: a retried or re-run registration finds (and finishes) its version. */
+  registrationId?: string;
   wait?: WaitOptions;
   requestOptions?: RequestOptions;
 }
@@ -102,6 +104,7 @@ export class TrainingRun {
         source: `runs:/${runId}/${options.artifactPath ?? "model"}`,
         run_id: runId,
         ...(options.description ? { description: options.description } : {}),
+        ...(options.registrationId ? { registration_id: options.registrationId } : {}),
       },
       options.wait,
       options.requestOptions,

@@ -54,7 +54,7 @@ export interface SoakReport {
  * emulator's clock 60 times more, so runs and endpoint builds that take minutes finish within a
  * few polls while deadlines and backoffs keep their meaning for the client.
  */
-function drivingClock(emu: Emulator, factor = 60): Clock {
+export function drivingClock(emu: Emulator, factor = 60): Clock {
   let now = Date.now();
   return {
     now: () => now,

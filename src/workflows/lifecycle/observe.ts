@@ -1,0 +1,175 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { runStatus } from "../../api/run-status.js";
+import type { ServingEndpointDetailed } from "../../api/serving-endpoints-schemas.js";
+import type { Databricks } from "../../client.js";
+import { BrickmlError, isNotFound, ValidationError } from "../../core/errors.js";
+import { Notebook } from "../notebook.js";
+import { StepFailedError } from "../progress.js";
+import { RegisteredModel } from "../registered-model.js";
+import { TrainingRun } from "../training-run.js";
+import type { Budget } from "./budget.js";
+import { aliasOf, normaliseSource, type Observed } from "./plan.js";
+import type { LifecycleSpec } from "./spec.js";
+
+/** Recent one-time runs searched for the runs this spec started. */
+const RUNS_SEARCHED = 100;
+
+/** Reads everything a plan decides from, once. */
+export async function observe(db: Databricks, spec: LifecycleSpec, budget: Budget): Promise<Observed> {
+  const source = await localSource(spec);
+  const current = await new Notebook(db, spec.notebook.path).source(budget.request());
+  const fingerprint = fingerprintOf(spec, source ?? current ?? "");
+  const { run, failedRuns } = await findRuns(db, spec, fingerprint, budget);
+  const [version, aliased, endpoint] = await Promise.all([
+    run ? observeVersion(db, spec, run, budget) : undefined,
+    aliasedVersion(db, spec, budget),
+    readEndpoint(db, spec, budget),
+  ]);
+  return { source, current, fingerprint, run, failedRuns, version, aliased, endpoint };
+}
+
+/** The spec's notebook source; a file that cannot be read is an error of the upload step naming the field. */
+async function localSource(spec: LifecycleSpec): Promise<string | undefined> {
+  const src = spec.notebook.source;
+  if (src === undefined) return undefined;
+  if (typeof src !== "string") return src.content;
+  try {
+    return await readFile(src, "utf8");
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new StepFailedError(
+      "upload",
+      spec.notebook.path,
+      new ValidationError("lifecycle spec", [
+        { path: "notebook.source", message: `cannot read the local file ${src} (${reason})` },
+      ]),
+    );
+  }
+}
+
+/** Identifies a training: the notebook's path and source, its parameters and its compute. */
+export function fingerprintOf(spec: LifecycleSpec, source: string): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify([
+        spec.notebook.path,
+        normaliseSource(source),
+        sorted(spec.parameters ?? {}),
+        sorted(spec.cluster as Record<string, unknown>),
+      ]),
+    )
+    .digest("hex")
+    .slice(0, 32);
+}
+
+export function runNameOf(fingerprint: string): string {
+  return `brickml lifecycle ${fingerprint}`;
+}
+
+/** The submit token of the next training run: the same for everyone until one more run fails. */
+export function runTokenOf(fingerprint: string, failedRuns: number): string {
+  return failedRuns === 0 ? `brickml-${fingerprint}` : `brickml-${fingerprint}-${failedRuns}`;
+}
+
+/** The key a run's model is registered under: the MLflow run and the model, like the run's token. */
+export function registrationIdOf(spec: LifecycleSpec, mlflowRunId: string): string {
+  const hash = createHash("sha256")
+    .update(JSON.stringify([mlflowRunId, spec.model.name.toLowerCase()]))
+    .digest("hex");
+  return `brickml-lifecycle-${hash.slice(0, 32)}`;
+}
+
+/** A run of this training that succeeded, and how many ended otherwise, among recent one-time runs. */
+async function findRuns(
+  db: Databricks,
+  spec: LifecycleSpec,
+  fingerprint: string,
+  budget: Budget,
+): Promise<{ run: TrainingRun | undefined; failedRuns: number }> {
+  const name = runNameOf(fingerprint);
+  let seen = 0;
+  let failedRuns = 0;
+  for await (const r of db.jobs.listRuns(
+    { run_type: "SUBMIT_RUN", completed_only: true },
+    budget.request(),
+  )) {
+    if (r.run_name === name) {
+      const status = runStatus(r);
+      if (status.succeeded) {
+        const run = TrainingRun.attach(db, Number(r.run_id), {
+          notebookPath: spec.notebook.path,
+          experiment: spec.experiment,
+        });
+        await run.refresh(budget.request());
+        return { run, failedRuns };
+      }
+      if (status.terminal) failedRuns++;
+    }
+    if (++seen >= RUNS_SEARCHED) break;
+  }
+  return { run: undefined, failedRuns };
+}
+
+/**
+ * The version registered from `run`'s model: the one keyed by its MLflow run (any state but
+ * FAILED_REGISTRATION), else a READY one registered from the same MLflow run by other means.
+ */
+export async function observeVersion(
+  db: Databricks,
+  spec: LifecycleSpec,
+  run: TrainingRun,
+  budget: Budget,
+): Promise<Observed["version"]> {
+  let mlflowRunId: string;
+  try {
+    mlflowRunId = String((await run.mlflowRun(budget.request())).info?.run_id);
+  } catch (e) {
+    // No MLflow run found (a plain BrickmlError): registering will say so, as its step's error.
+    if (e instanceof BrickmlError && e.code === "BRICKML") return undefined;
+    throw e;
+  }
+  try {
+    const keyed = await db.modelVersions.findRegistration(
+      { name: spec.model.name, registration_id: registrationIdOf(spec, mlflowRunId), run_id: mlflowRunId },
+      budget.request(),
+    );
+    if (keyed) return { number: keyed.version, status: keyed.status };
+    for await (const v of new RegisteredModel(db, spec.model.name).versions(budget.request())) {
+      if (v.runId === mlflowRunId && v.status === "READY") return { number: v.version, status: v.status };
+    }
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  return undefined;
+}
+
+export async function aliasedVersion(
+  db: Databricks,
+  spec: LifecycleSpec,
+  budget: Budget,
+): Promise<number | undefined> {
+  try {
+    return (await new RegisteredModel(db, spec.model.name).alias(aliasOf(spec), budget.request())).version;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function readEndpoint(
+  db: Databricks,
+  spec: LifecycleSpec,
+  budget: Budget,
+): Promise<ServingEndpointDetailed | undefined> {
+  try {
+    return await db.servingEndpoints.get({ name: spec.endpoint.name }, budget.request());
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+function sorted(obj: Record<string, unknown>): Array<[string, unknown]> {
+  return Object.entries(obj).sort(([a], [b]) => a.localeCompare(b));
+}
