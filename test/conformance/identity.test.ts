@@ -45,6 +45,7 @@ describe("official SDK: who am I", () => {
     const endpoint = await w.servingEndpoints.create({
       name: "who",
       config: {
+        name: "who",
         served_entities: [
           { external_model: { name: "gpt", provider: "openai", task: "llm/v1/chat" } } as never,
         ],
