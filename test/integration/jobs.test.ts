@@ -50,7 +50,7 @@ describe("jobs against the emulator", () => {
     expect(cluster.termination_reason?.code).toBe("JOB_FINISHED");
     // The finished run still names the Spark context it ran in, as the API keeps it.
     expect(cluster.spark_context_id).toBeUndefined();
-    const again = await db.jobs.getRun({ run_id: run.run_id });
+    const again = await db.jobs.getRun({ run_id: run.run_id! });
     expect(again.tasks![0]!.cluster_instance?.spark_context_id).toMatch(/^\d+$/);
     expect(again.tasks![0]!.cluster_instance).toEqual(t.cluster_instance);
   });
@@ -448,6 +448,22 @@ describe("jobs against the emulator", () => {
     expect(output.notebook_output.result).toBe("v2.0");
     const run = await db.request<any>({ method: "GET", path: "/api/2.1/jobs/runs/get", query: { run_id } });
     expect(run.state.result_state).toBe("SUCCESS");
+  });
+
+  it("takes the single-task form from brickml's own submit and create", async () => {
+    const { db } = ws;
+    await notebook(db, "/Shared/demo/single", '# brickml-emulator: {"exitValue": "one"}');
+    const single = { new_cluster: CLUSTER, notebook_task: { notebook_path: "/Shared/demo/single" } };
+    const run = await db.jobs.submitAndWait({ run_name: "single", ...single });
+    expect(run.state?.result_state).toBe("SUCCESS");
+    expect(run.tasks).toHaveLength(1);
+    expect(run.tasks![0]!.notebook_task?.notebook_path).toBe("/Shared/demo/single");
+    const { job_id } = await db.jobs.create({ name: "single", ...single });
+    const job = await db.jobs.get({ job_id });
+    expect(job.settings?.format).toBe("SINGLE_TASK");
+    expect(job.settings?.tasks?.[0]?.notebook_task?.notebook_path).toBe("/Shared/demo/single");
+    const done = await db.jobs.runNowAndWait({ job_id });
+    expect(done.state?.result_state).toBe("SUCCESS");
   });
 
   it("finishes a run through rate limits and server errors injected on every kind of call", async () => {
