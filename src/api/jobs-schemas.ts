@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openEnum } from "../core/validation.js";
+import { closedEnum, openEnum } from "../core/validation.js";
 import { ClusterSpecSchema } from "./clusters-schemas.js";
 
 // Proto-JSON servers read `null` as "not set", so optional request fields accept it too.
@@ -375,7 +375,7 @@ export const ListJobRunsRequestSchema = z
     limit: int().min(0).max(25).nullish(),
     offset: int().min(0).nullish(),
     page_token: z.string().nullish(),
-    run_type: openEnum(["JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN"]).nullish(),
+    run_type: closedEnum(["JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN"]).nullish(),
     start_time_from: int().nullish(),
     start_time_to: int().nullish(),
     expand_tasks: z.boolean().nullish(),
@@ -412,7 +412,7 @@ export type RepairRunRequest = z.input<typeof RepairRunRequestSchema>;
 
 export const ExportRunRequestSchema = z.looseObject({
   run_id: id(),
-  views_to_export: openEnum(["CODE", "DASHBOARDS", "ALL"]).nullish(),
+  views_to_export: closedEnum(["CODE", "DASHBOARDS", "ALL"]).nullish(),
 });
 export type ExportRunRequest = z.input<typeof ExportRunRequestSchema>;
 
