@@ -1,7 +1,7 @@
 import { WorkspaceClient } from "@databricks/sdk-experimental";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { Databricks } from "../../src/index.js";
+import { Databricks, requestIdOf } from "../../src/index.js";
 
 /** One token, one user: the official SDK's `currentUser.me()` and every service name the same one. */
 describe("official SDK: who am I", () => {
@@ -26,6 +26,7 @@ describe("official SDK: who am I", () => {
     const ours = await db.currentUser.me();
     expect(ours.userName).toBe(me.userName);
     expect(ours.id).toBe(me.id);
+    expect(requestIdOf(ours)).toMatch(/^emu-/);
   });
 
   it("every service reports that user as the creator", async () => {
