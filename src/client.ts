@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import type { Table } from "apache-arrow";
 import { ClustersAPI } from "./api/clusters.js";
+import { CurrentUserAPI } from "./api/current-user.js";
 import { DataQualityAPI } from "./api/data-quality.js";
 import { ExperimentsAPI } from "./api/experiments.js";
 import { FilesAPI } from "./api/files.js";
@@ -122,6 +123,11 @@ export class Databricks {
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     return new Databricks({}, { ctx: { ...this.ctx, transport }, config: this.config });
+  }
+
+  /** The identity of the client's credentials: `db.currentUser.me()`. */
+  get currentUser(): CurrentUserAPI {
+    return this.service("currentUser", (c) => new CurrentUserAPI(c));
   }
 
   /** Files API: files and directories in volumes (streamed uploads and downloads). */

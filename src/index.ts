@@ -1,4 +1,6 @@
 export * from "./api/clusters.js";
+export type { ScimUser } from "./api/current-user.js";
+export { CurrentUserAPI } from "./api/current-user.js";
 export type {
   CreateDataQualityMonitorRequest,
   CreateDataQualityRefreshRequest,

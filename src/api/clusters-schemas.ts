@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openEnum } from "../core/validation.js";
+import { closedEnum, openEnum } from "../core/validation.js";
 
 // Proto-JSON servers read `null` as "not set", so optional request fields accept it too.
 
@@ -163,8 +163,8 @@ export const ListClustersRequestSchema = z.looseObject({
   page_token: z.string().nullish(),
   sort_by: z
     .looseObject({
-      direction: openEnum(["ASC", "DESC"]).nullish(),
-      field: openEnum(["CLUSTER_NAME", "DEFAULT"]).nullish(),
+      direction: closedEnum(["ASC", "DESC"]).nullish(),
+      field: closedEnum(["CLUSTER_NAME", "DEFAULT"]).nullish(),
     })
     .nullish(),
 });
@@ -174,7 +174,7 @@ export const ClusterEventsRequestSchema = z.looseObject({
   cluster_id: clusterId,
   start_time: int().nullish(),
   end_time: int().nullish(),
-  order: openEnum(["ASC", "DESC"]).nullish(),
+  order: closedEnum(["ASC", "DESC"]).nullish(),
   event_types: z.array(z.string()).nullish(),
   page_size: int().min(0).max(500).nullish(),
   page_token: z.string().nullish(),

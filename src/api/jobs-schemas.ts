@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openEnum } from "../core/validation.js";
+import { closedEnum, openEnum } from "../core/validation.js";
 import { ClusterSpecSchema } from "./clusters-schemas.js";
 
 // Proto-JSON servers read `null` as "not set", so optional request fields accept it too.
@@ -103,6 +103,74 @@ function checkTask(task: Record<string, unknown>, ctx: z.RefinementCtx): void {
 }
 
 export const JobTaskSchema = z.looseObject(taskFields).superRefine(checkTask);
+
+const TASK_TYPES = [
+  "notebook_task",
+  "spark_python_task",
+  "spark_jar_task",
+  "spark_submit_task",
+  "python_wheel_task",
+  "sql_task",
+  "dbt_task",
+  "pipeline_task",
+  "run_job_task",
+  "condition_task",
+  "for_each_task",
+] as const;
+
+/**
+ * The single-task form of Jobs API 2.0, still sent by older clients (e.g. Airflow's submit
+ * example): the one task's fields at the top level, no `tasks`. Sent as given; the service reads
+ * it as one task (`format: SINGLE_TASK`).
+ */
+const singleTaskFields = {
+  existing_cluster_id: taskFields.existing_cluster_id,
+  new_cluster: taskFields.new_cluster,
+  libraries: taskFields.libraries,
+  max_retries: taskFields.max_retries,
+  min_retry_interval_millis: taskFields.min_retry_interval_millis,
+  retry_on_timeout: taskFields.retry_on_timeout,
+  ...Object.fromEntries(TASK_TYPES.map((t) => [t, taskFields[t]])),
+} as Pick<
+  typeof taskFields,
+  | "existing_cluster_id"
+  | "new_cluster"
+  | "libraries"
+  | "max_retries"
+  | "min_retry_interval_millis"
+  | "retry_on_timeout"
+  | (typeof TASK_TYPES)[number]
+>;
+
+/** `tasks`, or the single-task form, but not both; a run needs one or the other. */
+function checkSingleTask(required: boolean) {
+  return (body: Record<string, any>, ctx: z.RefinementCtx): void => {
+    const types = TASK_TYPES.filter((t) => body[t] != null);
+    if (body.tasks != null && types.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: [types[0]!],
+        message: `give the task inside tasks, or the single-task form (${types[0]} at the top level) without tasks, not both`,
+      });
+    } else if (body.tasks == null && !types.length) {
+      const clusterOnly = body.new_cluster != null || body.existing_cluster_id != null;
+      if (required || clusterOnly) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tasks"],
+          message: `is required: give tasks, or one task at the top level (one of ${TASK_TYPES.join(", ")})`,
+        });
+      }
+    } else if (types.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [types[1]!],
+        message: `the single-task form takes one task type (got ${types.join(" and ")})`,
+      });
+    }
+    if (body.tasks == null) checkTask(body, ctx);
+  };
+}
 export type JobTask = z.input<typeof JobTaskSchema>;
 /** A task of a one-time run (`runs/submit`). */
 export const SubmitTaskSchema = JobTaskSchema;
@@ -195,8 +263,13 @@ export const JobSettingsSchema = z.looseObject(jobSettingsFields).superRefine(ch
 export type JobSettings = z.input<typeof JobSettingsSchema>;
 
 export const CreateJobRequestSchema = z
-  .looseObject({ ...jobSettingsFields, access_control_list: z.array(loose()).nullish() })
-  .superRefine(checkTasks);
+  .looseObject({
+    ...jobSettingsFields,
+    ...singleTaskFields,
+    access_control_list: z.array(loose()).nullish(),
+  })
+  .superRefine(checkTasks)
+  .superRefine(checkSingleTask(false));
 export type CreateJobRequest = z.input<typeof CreateJobRequestSchema>;
 
 export const JobIdRequestSchema = z.looseObject({ job_id: id() });
@@ -256,7 +329,12 @@ export type RunNowRequest = z.input<typeof RunNowRequestSchema>;
 export const SubmitRunRequestSchema = z
   .looseObject({
     run_name: z.string().nullish(),
-    tasks: z.array(SubmitTaskSchema).min(1, "at least one task is required").max(1000, "at most 1000 tasks"),
+    tasks: z
+      .array(SubmitTaskSchema)
+      .min(1, "at least one task is required")
+      .max(1000, "at most 1000 tasks")
+      .nullish(),
+    ...singleTaskFields,
     /** Same token → same run, however often the call is repeated (≤ 64 characters). */
     idempotency_token: idempotencyToken(),
     timeout_seconds: int().min(0).nullish(),
@@ -275,7 +353,8 @@ export const SubmitRunRequestSchema = z
     access_control_list: z.array(loose()).nullish(),
     performance_target: openEnum(["STANDARD", "PERFORMANCE_OPTIMIZED"]).nullish(),
   })
-  .superRefine(checkTasks);
+  .superRefine(checkTasks)
+  .superRefine(checkSingleTask(true));
 export type SubmitRunRequest = z.input<typeof SubmitRunRequestSchema>;
 
 export const JobRunIdRequestSchema = z.looseObject({ run_id: id() });
@@ -296,7 +375,7 @@ export const ListJobRunsRequestSchema = z
     limit: int().min(0).max(25).nullish(),
     offset: int().min(0).nullish(),
     page_token: z.string().nullish(),
-    run_type: openEnum(["JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN"]).nullish(),
+    run_type: closedEnum(["JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN"]).nullish(),
     start_time_from: int().nullish(),
     start_time_to: int().nullish(),
     expand_tasks: z.boolean().nullish(),
@@ -333,7 +412,7 @@ export type RepairRunRequest = z.input<typeof RepairRunRequestSchema>;
 
 export const ExportRunRequestSchema = z.looseObject({
   run_id: id(),
-  views_to_export: openEnum(["CODE", "DASHBOARDS", "ALL"]).nullish(),
+  views_to_export: closedEnum(["CODE", "DASHBOARDS", "ALL"]).nullish(),
 });
 export type ExportRunRequest = z.input<typeof ExportRunRequestSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openEnum, pathSegment } from "../core/validation.js";
+import { closedEnum, openEnum, pathSegment } from "../core/validation.js";
 
 // ---------------------------------------------------------------------------------------------
 // Requests. Loose objects: a field this client does not know yet still reaches the server.
@@ -23,6 +23,8 @@ export const endpointTag = z.looseObject({
   value: z.string().optional(),
 });
 
+export const WORKLOAD_TYPES = ["CPU", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "MULTIGPU_MEDIUM"] as const;
+
 export const externalModel = z.looseObject({
   name: z.string().min(1),
   provider: z.string().min(1),
@@ -38,8 +40,9 @@ export const servedEntityInput = z
       .union([z.string().min(1), int.nonnegative()])
       .transform(String)
       .optional(),
+    /** Small, Medium or Large, or a custom size the workspace offers (so not checked here). */
     workload_size: z.string().min(1).optional(),
-    workload_type: openEnum(["CPU", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "MULTIGPU_MEDIUM"]).optional(),
+    workload_type: closedEnum(WORKLOAD_TYPES).optional(),
     scale_to_zero_enabled: z.boolean().optional(),
     environment_vars: z.record(z.string(), z.string()).optional(),
     instance_profile_arn: z.string().optional(),
@@ -82,8 +85,8 @@ export const servedModelInput = z.looseObject({
   model_version: z.union([z.string().min(1), int.nonnegative()]).transform(String),
   scale_to_zero_enabled: z.boolean(),
   name: servedEntityName.optional(),
-  workload_size: z.string().optional(),
-  workload_type: z.string().optional(),
+  workload_size: z.string().min(1).optional(),
+  workload_type: closedEnum(WORKLOAD_TYPES).optional(),
 });
 
 export const route = z
@@ -120,9 +123,9 @@ export const endpointCoreConfigInput = z.looseObject({
 export const aiGatewayRateLimit = z.looseObject({
   calls: int.nonnegative().optional(),
   tokens: int.nonnegative().optional(),
-  key: openEnum(["user", "user_group", "service_principal", "endpoint"]).optional(),
+  key: closedEnum(["user", "user_group", "service_principal", "endpoint"]).optional(),
   principal: z.string().optional(),
-  renewal_period: openEnum(["minute"]),
+  renewal_period: closedEnum(["minute"]),
 });
 
 export const inferenceTableConfig = z.looseObject({
@@ -143,8 +146,8 @@ export const aiGatewayConfig = z.looseObject({
 
 export const legacyRateLimit = z.looseObject({
   calls: int.nonnegative(),
-  key: openEnum(["user", "endpoint"]).optional(),
-  renewal_period: openEnum(["minute"]),
+  key: closedEnum(["user", "endpoint"]).optional(),
+  renewal_period: closedEnum(["minute"]),
 });
 
 export const createRequest = z.looseObject({

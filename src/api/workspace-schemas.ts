@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openEnum } from "../core/validation.js";
+import { closedEnum, openEnum } from "../core/validation.js";
 
 /** Largest notebook or file the Workspace API imports or exports: 10 MB. */
 export const MAX_WORKSPACE_OBJECT_BYTES = 10 * 1024 * 1024;
@@ -15,6 +15,8 @@ export const WORKSPACE_OBJECT_TYPES = [
   "DASHBOARD",
   "MLFLOW_EXPERIMENT",
 ] as const;
+
+// Requests take only the documented values (a typo is refused before sending); responses stay open.
 
 export type WorkspaceFormat = (typeof WORKSPACE_FORMATS)[number];
 export type NotebookLanguage = (typeof NOTEBOOK_LANGUAGES)[number];
@@ -46,8 +48,8 @@ export const WorkspaceImportRequestSchema = z
         });
       }
     }),
-    format: openEnum(WORKSPACE_FORMATS).nullish(),
-    language: openEnum(NOTEBOOK_LANGUAGES).nullish(),
+    format: closedEnum(WORKSPACE_FORMATS).nullish(),
+    language: closedEnum(NOTEBOOK_LANGUAGES).nullish(),
     overwrite: z.boolean().nullish(),
   })
   .refine((r) => !(r.format === "DBC" && r.overwrite), {
@@ -58,7 +60,7 @@ export type WorkspaceImportRequest = z.input<typeof WorkspaceImportRequestSchema
 
 export const WorkspaceExportRequestSchema = z.looseObject({
   path: workspacePath,
-  format: openEnum(WORKSPACE_FORMATS).nullish(),
+  format: closedEnum(WORKSPACE_FORMATS).nullish(),
 });
 export type WorkspaceExportRequest = z.input<typeof WorkspaceExportRequestSchema>;
 

@@ -58,6 +58,19 @@ export function openEnum<const T extends readonly [string, ...string[]]>(values:
   return z.union([z.enum(values), z.string()]) as unknown as z.ZodType<T[number] | (string & {})>;
 }
 
+/**
+ * A request field the API documents as a closed set: any other value is refused before sending,
+ * with the allowed values listed. Typed like `openEnum`, so code holding a plain string compiles.
+ */
+export function closedEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  const allowed: readonly string[] = values;
+  return z
+    .string()
+    .refine((v) => allowed.includes(v), `must be one of ${values.join(", ")}`) as unknown as z.ZodType<
+    T[number] | (string & {})
+  >;
+}
+
 /** A non-empty string that cannot escape its URL path segment. */
 export const pathSegment = z
   .string()

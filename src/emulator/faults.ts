@@ -18,16 +18,27 @@ export interface FaultSpec {
   retryAfterSeconds?: number;
 }
 
-/** A small seeded generator (mulberry32): same seed, same faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/**
+ * A small seeded generator (mulberry32): same seed, same sequence. Its whole position is one
+ * 32-bit `state`, so it can be saved and resumed exactly where it stopped.
+ */
+export class SeededRandom {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+export function seededRandom(seed: number): () => number {
+  const source = new SeededRandom(seed);
+  return () => source.next();
 }
 
 export function validateFaultSpec(spec: FaultSpec): void {

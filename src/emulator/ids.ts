@@ -14,5 +14,7 @@ export function randomUuid(ctx: EmulatorContext): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20)}`;
 }
 
-/** The user every emulated request acts as. */
+/** The user every emulated request acts as: one identity, reported alike by every service. */
 export const EMULATOR_USER = "emulator-user@example.com";
+/** That user's SCIM id. */
+export const EMULATOR_USER_ID = "7450911306924581";

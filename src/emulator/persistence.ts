@@ -14,6 +14,8 @@ export interface Snapshot {
   version: 1;
   clock: number;
   nextId: number;
+  /** Position of the random source of ids, so ids drawn after a restart are new ones. */
+  random?: number;
   services: Record<string, unknown>;
 }
 

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
-import { EmulatorClock } from "./clock.js";
+import { DEFAULT_IDLE_TIMING, EmulatorClock } from "./clock.js";
 import { ApiFault } from "./errors.js";
-import { FaultInjector, type FaultSpec, seededRandom } from "./faults.js";
+import { FaultInjector, type FaultSpec, SeededRandom } from "./faults.js";
 import { loadSnapshot, saveSnapshot } from "./persistence.js";
 import { type EmuResponse, Router } from "./router.js";
 import { SERVICES } from "./services/index.js";
@@ -19,6 +19,13 @@ export interface EmulatorOptions {
   token?: string;
   /** Emulator time runs this many times faster than wall time (default 600: a 5-minute cluster start takes 0.5 s). */
   timeScale?: number;
+  /**
+   * Idle timers (cluster auto-termination, warehouse auto-stop, serving scale-to-zero) run this
+   * many times faster than wall time (default 10: ten idle minutes take one minute).
+   */
+  idleTimeScale?: number;
+  /** …and never end sooner than this many wall-clock seconds (default 60), so a client polling in real time sees the state first. */
+  idleFloorSeconds?: number;
   /** Time moves only when the test calls `clock.advance(ms)`. */
   manualClock?: boolean;
   /** Faults to inject from the start. */
@@ -52,10 +59,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const token = options.token ?? `dapi-emulator-${randomBytes(12).toString("hex")}`;
   const timeScale = options.timeScale ?? 600;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be above 0, got ${timeScale}`);
+  const idleTimeScale = options.idleTimeScale ?? DEFAULT_IDLE_TIMING.timeScale;
+  if (!(idleTimeScale > 0)) throw new RangeError(`idleTimeScale must be above 0, got ${idleTimeScale}`);
+  const idleFloorSeconds = options.idleFloorSeconds ?? DEFAULT_IDLE_TIMING.floorMs / 1000;
+  if (!(idleFloorSeconds >= 0))
+    throw new RangeError(`idleFloorSeconds must be 0 or more, got ${idleFloorSeconds}`);
   const snapshot = options.dataFile ? loadSnapshot(options.dataFile) : undefined;
-  const clock = new EmulatorClock(timeScale, options.manualClock ?? false, snapshot?.clock);
+  const clock = new EmulatorClock(timeScale, options.manualClock ?? false, snapshot?.clock, {
+    timeScale: idleTimeScale,
+    floorMs: idleFloorSeconds * 1000,
+  });
   const faults = new FaultInjector(options.faults);
-  const random = seededRandom(options.seed ?? 42);
+  // Ids are drawn from the random source, so its position is saved with the state: a restart
+  // continues the sequence instead of drawing the same ids again. A data file from before the
+  // position was saved continues from an unpredictable one.
+  const random = new SeededRandom(
+    snapshot ? (snapshot.random ?? randomBytes(4).readUInt32LE()) : (options.seed ?? 42),
+  );
   const all = [...SERVICES, ...(options.extraServices ?? [])];
   const services = new Map<string, EmulatorService<any, any>>();
   for (const s of all) {
@@ -74,7 +94,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state: <S>(name: string) => states[name] as S,
     service: <T>(name: string) => exported.get(name) as T | undefined,
     nextId: () => nextId++,
-    random,
+    random: () => random.next(),
     url: "",
   };
   for (const s of all) s.routes(router);
@@ -86,7 +106,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   clock.onAdvance(tick);
   const persist = () => {
     if (options.dataFile) {
-      saveSnapshot(options.dataFile, { version: 1, clock: clock.now(), nextId, services: states });
+      saveSnapshot(options.dataFile, {
+        version: 1,
+        clock: clock.now(),
+        nextId,
+        random: random.state,
+        services: states,
+      });
     }
   };
 

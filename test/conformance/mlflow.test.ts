@@ -41,6 +41,48 @@ describe("official SDK: MLflow experiments and runs", () => {
     });
   });
 
+  it("renames experiments (experiments/update) and lists them with the legacy list call Databricks still serves", async () => {
+    const { experiment_id } = await w.experiments.createExperiment({ name: "/Users/sdk@example.com/old" });
+    await w.experiments.createExperiment({ name: "/Users/sdk@example.com/taken" });
+    await w.experiments.updateExperiment({
+      experiment_id: experiment_id!,
+      new_name: "/Users/sdk@example.com/new",
+    });
+    const renamed = await w.experiments.getExperiment({ experiment_id: experiment_id! });
+    expect(renamed.experiment?.name).toBe("/Users/sdk@example.com/new");
+    const byNew = await w.experiments.getByName({ experiment_name: "/Users/sdk@example.com/new" });
+    expect(byNew.experiment?.experiment_id).toBe(experiment_id);
+    await expect(
+      w.experiments.getByName({ experiment_name: "/Users/sdk@example.com/old" }),
+    ).rejects.toMatchObject({ errorCode: "RESOURCE_DOES_NOT_EXIST" });
+    await expect(
+      w.experiments.updateExperiment({
+        experiment_id: experiment_id!,
+        new_name: "/Users/sdk@example.com/taken",
+      }),
+    ).rejects.toMatchObject({ errorCode: "RESOURCE_ALREADY_EXISTS" });
+    await expect(
+      w.experiments.updateExperiment({ experiment_id: "999999", new_name: "/Users/sdk@example.com/x" }),
+    ).rejects.toMatchObject({ errorCode: "RESOURCE_DOES_NOT_EXIST" });
+
+    // Paged through by the SDK's own iterator, one experiment a page.
+    const listed = await all(w.experiments.listExperiments({ max_results: 1 }));
+    const names = listed.map((e) => e.name);
+    expect(names).toContain("/Users/sdk@example.com/new");
+    expect(names).toContain("/Users/sdk@example.com/taken");
+    expect(new Set(names).size).toBe(names.length);
+    // Without max_results, everything in one answer.
+    const res = await fetch(`${emu.url}/api/2.0/mlflow/experiments/list`, {
+      headers: { authorization: `Bearer ${emu.token}` },
+    });
+    const body = (await res.json()) as { experiments: unknown[]; next_page_token?: string };
+    expect(body.experiments).toHaveLength(listed.length);
+    expect(body.next_page_token).toBeUndefined();
+    await expect(all(w.experiments.listExperiments({ view_type: "NOPE" as never }))).rejects.toMatchObject({
+      errorCode: "INVALID_PARAMETER_VALUE",
+    });
+  });
+
   it("logs to runs and reads them back: params, metrics, batches, tags, history, search", async () => {
     const { experiment_id } = await w.experiments.createExperiment({ name: "/Users/sdk@example.com/runs" });
     const { run } = await w.experiments.createRun({ experiment_id, run_name: "sdk-run", start_time: 1000 });

@@ -14,7 +14,7 @@ describe("official SDK: Unity Catalog registered models, versions and aliases", 
   let emu: Emulator;
   let w: WorkspaceClient;
   beforeAll(async () => {
-    emu = await startEmulator({ timeScale: 6000 });
+    emu = await startEmulator();
     w = new WorkspaceClient({ host: emu.url, token: emu.token, authType: "pat" });
     // The official SDK cannot create versions; register two with our client.
     const db = new Databricks({ host: emu.url, token: emu.token, env: {} });

@@ -8,7 +8,7 @@ describe("official SDK against the workspace service", () => {
   let w: WorkspaceClient;
 
   beforeAll(async () => {
-    emu = await startEmulator({ manualClock: true });
+    emu = await startEmulator();
     w = new WorkspaceClient({ host: emu.url, token: emu.token, authType: "pat" });
   });
   afterAll(() => emu.close());

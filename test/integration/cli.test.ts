@@ -74,7 +74,16 @@ describe("brickml (in process)", () => {
   it("prints a command's options on <command> --help", async () => {
     const res = await run("emulator", "--help");
     expect(res.code).toBe(0);
-    for (const option of ["--port", "--token", "--time-scale", "--faults", "--data", "--seed"]) {
+    for (const option of [
+      "--port",
+      "--token",
+      "--time-scale",
+      "--idle-time-scale",
+      "--idle-floor-seconds",
+      "--faults",
+      "--data",
+      "--seed",
+    ]) {
       expect(res.stdout).toContain(option);
     }
   });
@@ -83,6 +92,8 @@ describe("brickml (in process)", () => {
     [["emulator", "--port", "abc"], "--port must be an integer from 0 to 65535"],
     [["emulator", "--port", "70000"], "--port must be an integer"],
     [["emulator", "--time-scale", "0"], "--time-scale must be a number above 0"],
+    [["emulator", "--idle-time-scale", "0"], "--idle-time-scale must be a number above 0"],
+    [["emulator", "--idle-floor-seconds=-1"], "--idle-floor-seconds must be a number"],
     [["emulator", "--faults", "1.5"], "--faults must be a number from 0 to 1"],
     [["emulator", "--seed", "x"], "--seed must be an integer"],
     [["emulator", "--fault-kinds", "429,teapot", "--faults", "0.1"], "unknown kind teapot"],

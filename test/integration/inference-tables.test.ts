@@ -94,7 +94,7 @@ describe("inference tables and Arrow predictions", () => {
       execution_duration_ms: records[0]!.execution_time_ms,
       logging_error_codes: [],
       served_entity_id: records[0]!.served_entity_id,
-      requester: "user@example.com",
+      requester: "emulator-user@example.com",
     });
     expect(JSON.parse(String(rows[0]!.response))).toEqual({ predictions: [21] });
     expect(JSON.parse(String(rows[1]!.request))).toEqual({

@@ -48,6 +48,11 @@ describe("jobs against the emulator", () => {
     const cluster = await db.clusters.get({ cluster_id: t.cluster_instance!.cluster_id! });
     expect(cluster).toMatchObject({ cluster_source: "JOB", state: "TERMINATED" });
     expect(cluster.termination_reason?.code).toBe("JOB_FINISHED");
+    // The finished run still names the Spark context it ran in, as the API keeps it.
+    expect(cluster.spark_context_id).toBeUndefined();
+    const again = await db.jobs.getRun({ run_id: run.run_id! });
+    expect(again.tasks![0]!.cluster_instance?.spark_context_id).toMatch(/^\d+$/);
+    expect(again.tasks![0]!.cluster_instance).toEqual(t.cluster_instance);
   });
 
   it("leaves notebook_output.result empty when the notebook exits without a value", async () => {
@@ -334,7 +339,8 @@ describe("jobs against the emulator", () => {
 
     const first = await db.jobs.runNow({ job_id, job_parameters: { env: "prod" } });
     const second = await db.jobs.runNow({ job_id });
-    expect([first.number_in_job, second.number_in_job]).toEqual([1, 2]);
+    // number_in_job is the run id, as the API sets it.
+    expect([first.number_in_job, second.number_in_job]).toEqual([first.run_id, second.run_id]);
     const queued = await db.jobs.getRun({ run_id: second.run_id });
     expect(queued.state?.life_cycle_state).toBe("QUEUED");
     expect(queued.status?.queue_details?.code).toBe("MAX_CONCURRENT_RUNS_REACHED");
@@ -343,7 +349,7 @@ describe("jobs against the emulator", () => {
     expect(done.tasks![0]!.start_time).toBeGreaterThanOrEqual(one.end_time!);
     expect(one.job_parameters).toEqual([{ name: "env", default: "dev", value: "prod" }]);
     const third = await db.jobs.runNowAndWait({ job_id, idempotency_token: "t1" }, { timeout: 3_600_000 });
-    expect(third).toMatchObject({ number_in_job: 3, state: { result_state: "SUCCESS" } });
+    expect(third).toMatchObject({ number_in_job: third.run_id, state: { result_state: "SUCCESS" } });
     expect((await db.jobs.runNow({ job_id, idempotency_token: "t1" })).run_id).toBe(third.run_id);
     const runs = await db.jobs.listRuns({ job_id, completed_only: true }).toArray({ limit: 10 });
     expect(runs.length).toBe(3);
@@ -442,6 +448,24 @@ describe("jobs against the emulator", () => {
     expect(output.notebook_output.result).toBe("v2.0");
     const run = await db.request<any>({ method: "GET", path: "/api/2.1/jobs/runs/get", query: { run_id } });
     expect(run.state.result_state).toBe("SUCCESS");
+  });
+
+  it("takes the single-task form from brickml's own submit and create", async () => {
+    const { db } = ws;
+    await notebook(db, "/Shared/demo/single", '# brickml-emulator: {"exitValue": "one"}');
+    const single = { new_cluster: CLUSTER, notebook_task: { notebook_path: "/Shared/demo/single" } };
+    const run = await db.jobs.submitAndWait({ run_name: "single", ...single });
+    expect(run.state?.result_state).toBe("SUCCESS");
+    expect(run.tasks).toHaveLength(1);
+    expect(run.tasks![0]!.notebook_task?.notebook_path).toBe("/Shared/demo/single");
+    const { job_id } = await db.jobs.create({ name: "single", ...single });
+    const job = await db.jobs.get({ job_id });
+    expect(job.settings?.format).toBe("SINGLE_TASK");
+    expect(job.settings?.tasks?.[0]).toMatchObject({
+      notebook_task: { notebook_path: "/Shared/demo/single" },
+    });
+    const done = await db.jobs.runNowAndWait({ job_id });
+    expect(done.state?.result_state).toBe("SUCCESS");
   });
 
   it("finishes a run through rate limits and server errors injected on every kind of call", async () => {

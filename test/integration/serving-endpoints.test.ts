@@ -327,7 +327,7 @@ describe("serving endpoints against the emulator", () => {
       access_control_list: [{ group_name: "analysts", permission_level: "CAN_VIEW" }],
     });
     expect(updated.access_control_list?.map((a) => a.user_name ?? a.group_name)).toEqual([
-      "user@example.com",
+      "emulator-user@example.com",
       "a@example.com",
       "analysts",
       "admins",

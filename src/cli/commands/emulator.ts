@@ -9,15 +9,18 @@ Starts a local Databricks workspace emulator and prints its URL and token.
 Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
 
 Options:
-  --port N            Port to listen on; 0 picks a free one (default 8080)
-  --host ADDRESS      Interface to bind (default 127.0.0.1)
-  --token T           Bearer token clients must send (default: a random one)
-  --time-scale N      Emulator time runs N times faster than wall time (default 600)
-  --faults RATE       Inject faults into this share of requests, 0 to 1 (default 0)
-  --fault-kinds LIST  Comma-separated kinds to inject: ${FAULT_KINDS.join(", ")} (default: all)
-  --data FILE         Keep the workspace state in FILE across restarts
-  --seed N            Seed of ids and faults, for repeatable runs
-  -h, --help          Show this help`;
+  --port N                Port to listen on; 0 picks a free one (default 8080)
+  --host ADDRESS          Interface to bind (default 127.0.0.1)
+  --token T               Bearer token clients must send (default: a random one)
+  --time-scale N          Emulator time runs N times faster than wall time (default 600)
+  --idle-time-scale N     Idle timers (auto-termination, auto-stop, scale-to-zero) run N
+                          times faster than wall time (default 10)
+  --idle-floor-seconds N  ...and never end sooner than N wall-clock seconds (default 60)
+  --faults RATE           Inject faults into this share of requests, 0 to 1 (default 0)
+  --fault-kinds LIST      Comma-separated kinds to inject: ${FAULT_KINDS.join(", ")} (default: all)
+  --data FILE             Keep the workspace state in FILE across restarts
+  --seed N                Seed of ids and faults, for repeatable runs
+  -h, --help              Show this help`;
 
 export const emulatorCommand: Command = {
   name: "emulator",
@@ -33,6 +36,8 @@ export const emulatorCommand: Command = {
           host: { type: "string" },
           token: { type: "string" },
           "time-scale": { type: "string" },
+          "idle-time-scale": { type: "string" },
+          "idle-floor-seconds": { type: "string" },
           faults: { type: "string" },
           "fault-kinds": { type: "string" },
           data: { type: "string" },
@@ -47,6 +52,8 @@ export const emulatorCommand: Command = {
     }
     const port = numberOption("port", values.port, { integer: true, min: 0, max: 65535 }) ?? 8080;
     const timeScale = numberOption("time-scale", values["time-scale"], { above: 0 });
+    const idleTimeScale = numberOption("idle-time-scale", values["idle-time-scale"], { above: 0 });
+    const idleFloorSeconds = numberOption("idle-floor-seconds", values["idle-floor-seconds"], { min: 0 });
     const rate = numberOption("faults", values.faults, { min: 0, max: 1 });
     const seed = numberOption("seed", values.seed, { integer: true });
     const kinds = values["fault-kinds"]?.split(",").map((k) => k.trim()) as FaultKind[] | undefined;
@@ -73,6 +80,8 @@ export const emulatorCommand: Command = {
         ...(values.host ? { hostname: values.host } : {}),
         ...(values.token ? { token: values.token } : {}),
         ...(timeScale !== undefined ? { timeScale } : {}),
+        ...(idleTimeScale !== undefined ? { idleTimeScale } : {}),
+        ...(idleFloorSeconds !== undefined ? { idleFloorSeconds } : {}),
         ...(rate
           ? { faults: { rate, ...(kinds ? { kinds } : {}), ...(seed !== undefined ? { seed } : {}) } }
           : {}),

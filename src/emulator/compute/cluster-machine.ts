@@ -260,7 +260,7 @@ export function advance(rec: ClusterRecord, now: number, ctx: EmulatorContext, s
     const d = rec.details;
     const minutes = Number(d.autotermination_minutes ?? 0);
     if (!next && d.state === "RUNNING" && minutes > 0 && rec.busy === 0 && d.cluster_source !== "JOB") {
-      const idleEnd = rec.last_activity + minutes * 60_000;
+      const idleEnd = rec.last_activity + ctx.clock.idle(minutes * 60_000);
       if (idleEnd <= now) {
         beginTerminate(
           rec,

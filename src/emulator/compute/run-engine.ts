@@ -184,6 +184,9 @@ function beginRunning(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at
   a.life = "RUNNING";
   a.since = at;
   a.running_at = at;
+  // Kept with the attempt: the run still names its Spark context after the cluster is gone.
+  if (a.cluster_id)
+    a.spark_context_id = ctx.service<ClustersEmulatorExports>("clusters")?.sparkContextId(a.cluster_id);
   const notebook = task.spec.notebook_task as {
     notebook_path?: string;
     base_parameters?: Record<string, string>;

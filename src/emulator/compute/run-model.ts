@@ -54,6 +54,8 @@ export interface Attempt {
   /** What ends the attempt once it is TERMINATING (or RUNNING until `finish_at`). */
   outcome?: Outcome;
   cluster_id?: string;
+  /** The cluster's Spark context when the attempt started running. */
+  spark_context_id?: number | undefined;
   /** The compute is released (job cluster terminated, shared cluster freed). */
   released?: boolean;
   ready?: { readyAt: number } | { failAt: number; message: string };
@@ -96,7 +98,6 @@ export interface RepairRecord {
 export interface RunRecord {
   run_id: number;
   job_id: number;
-  number_in_job?: number;
   run_name: string;
   run_type: "JOB_RUN" | "SUBMIT_RUN";
   trigger: string;
@@ -133,7 +134,6 @@ export interface JobRecord {
   creator_user_name: string;
   run_as_user_name: string;
   settings: Record<string, any>;
-  next_number: number;
   /** The hidden job of a one-time run: not listed. */
   ephemeral?: boolean;
 }

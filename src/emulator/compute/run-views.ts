@@ -83,9 +83,12 @@ export function taskView(
     a.user_cancelled_or_timedout,
     a.termination,
   );
-  const sparkContext = a.cluster_id
-    ? ctx.service<ClustersEmulatorExports>("clusters")?.sparkContextId(a.cluster_id)
-    : undefined;
+  // Data files from before the attempt kept its context id: read it from the cluster.
+  const sparkContext =
+    a.spark_context_id ??
+    (a.cluster_id
+      ? ctx.service<ClustersEmulatorExports>("clusters")?.sparkContextId(a.cluster_id)
+      : undefined);
   return {
     ...task.spec,
     run_id: a.run_id,
@@ -138,7 +141,8 @@ export function runView(
     job_id: run.job_id,
     run_id: run.run_id,
     creator_user_name: EMULATOR_USER,
-    ...(run.number_in_job !== undefined ? { number_in_job: run.number_in_job } : {}),
+    // The API sets it to the run id (it once counted runs per job).
+    number_in_job: run.run_id,
     original_attempt_run_id: run.run_id,
     state,
     status,

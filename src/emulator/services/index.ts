@@ -1,6 +1,7 @@
 import type { EmulatorService } from "../types.js";
 import { clustersService } from "./clusters.js";
 import { filesService } from "./files.js";
+import { identityService } from "./identity.js";
 import { jobsService } from "./jobs.js";
 import { mlflowService } from "./mlflow.js";
 import { modelRegistryService } from "./model-registry.js";
@@ -24,4 +25,5 @@ export const SERVICES: EmulatorService<any, any>[] = [
   warehousesService,
   sqlService,
   qualityMonitorsService,
+  identityService,
 ];

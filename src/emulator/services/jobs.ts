@@ -121,7 +121,6 @@ function startRun(ctx: EmulatorContext, spec: NewRun): RunRecord {
   const run: RunRecord = {
     run_id: runId,
     job_id: spec.job.job_id,
-    ...(spec.runType === "JOB_RUN" ? { number_in_job: spec.job.next_number++ } : {}),
     run_name: spec.runName,
     run_type: spec.runType,
     trigger: "ONE_TIME",
@@ -166,7 +165,6 @@ function createJob(req: EmuRequest): EmuResponse {
     creator_user_name: EMULATOR_USER,
     run_as_user_name: EMULATOR_USER,
     settings,
-    next_number: 1,
   };
   jobs(req.ctx).jobs[job.job_id] = job;
   return { body: { job_id: job.job_id } };
@@ -283,7 +281,7 @@ function runNow(req: EmuRequest): EmuResponse {
   const token = checkToken(body.idempotency_token);
   const key = token ? `run-now:${token}` : undefined;
   const seen = existingRun(req.ctx, key);
-  if (seen) return { body: { run_id: seen.run_id, number_in_job: seen.number_in_job } };
+  if (seen) return { body: { run_id: seen.run_id, number_in_job: seen.run_id } };
   const keys = new Set((job.settings.tasks ?? []).map((t: any) => t.task_key));
   for (const k of body.only ?? []) {
     if (!keys.has(k)) throw invalidParameter(`Task ${k} given in only is not a task of job ${job.job_id}.`);
@@ -314,7 +312,7 @@ function runNow(req: EmuRequest): EmuResponse {
     ...(token ? { token } : {}),
   });
   if (key) jobs(req.ctx).tokens[key] = run.run_id;
-  return { body: { run_id: run.run_id, number_in_job: run.number_in_job } };
+  return { body: { run_id: run.run_id, number_in_job: run.run_id } };
 }
 
 function submit(req: EmuRequest): EmuResponse {
@@ -332,7 +330,6 @@ function submit(req: EmuRequest): EmuResponse {
     creator_user_name: EMULATOR_USER,
     run_as_user_name: EMULATOR_USER,
     settings: {},
-    next_number: 1,
     ephemeral: true,
   };
   jobs(req.ctx).jobs[job.job_id] = job;

@@ -61,6 +61,7 @@ interface RunRecord {
 }
 
 const BASE = "/api/2.0/mlflow";
+const VIEW_TYPES = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"];
 const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
 const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 };
 
@@ -99,6 +100,33 @@ export const mlflowService: EmulatorService<MlflowState, MlflowEmulatorExports> 
       },
       { mutates: false },
     );
+    // Databricks still serves the list call MLflow 2 removed: all experiments unless max_results (capped at 1000).
+    router.get(`${BASE}/experiments/list`, (req) => {
+      const view = String(req.query.view_type ?? "ACTIVE_ONLY");
+      if (!VIEW_TYPES.includes(view))
+        throw invalidParameter(
+          `Invalid value '${view}' for parameter 'view_type'. Valid values are: ${VIEW_TYPES.join(", ")}`,
+        );
+      const list = Object.values(state(req.ctx).experiments)
+        .filter((e) => inView(e.lifecycle_stage, view))
+        .sort(comparator(DEFAULT_EXPERIMENT_ORDER, experimentReader));
+      const page = pageOf(list, req.query.max_results, req.query.page_token, {
+        default: Math.max(list.length, 1),
+        max: 1000,
+      });
+      return { body: { experiments: page.items.map(experimentView), ...tokenOf(page) } };
+    });
+    router.post(`${BASE}/experiments/update`, (req) => {
+      requireFields(req.body, "experiment_id");
+      const exp = experiment(req.ctx, String(req.body.experiment_id));
+      const name = req.body.new_name;
+      if (name !== undefined && name !== null && name !== exp.name) {
+        checkExperimentName(state(req.ctx), String(name));
+        exp.name = String(name);
+        exp.last_update_time = req.ctx.clock.now();
+      }
+      return { body: {} };
+    });
     router.post(`${BASE}/experiments/delete`, (req) => {
       const exp = experiment(req.ctx, String(req.body?.experiment_id ?? ""));
       exp.lifecycle_stage = "deleted";
@@ -283,15 +311,8 @@ function createExperiment(
   artifactLocation?: string,
   tags?: KeyValue[],
 ): ExperimentRecord {
-  if (!String(name).startsWith("/")) {
-    throw invalidParameter(
-      `Got an invalid experiment name '${name}'. An experiment name must be an absolute path within the Databricks workspace, e.g. '/Users/<some-username>/my-experiment'.`,
-    );
-  }
   const s = state(ctx);
-  if (experimentByName(s, name)) {
-    throw new ApiFault(400, "RESOURCE_ALREADY_EXISTS", `Node named '${name}' already exists`);
-  }
+  checkExperimentName(s, name);
   const id = String(ctx.nextId());
   const now = ctx.clock.now();
   const exp: ExperimentRecord = {
@@ -306,6 +327,18 @@ function createExperiment(
   for (const t of tags ?? []) setTag(exp.tags, t.key, String(t.value ?? ""));
   s.experiments[id] = exp;
   return exp;
+}
+
+/** A new name (create or rename) is an absolute workspace path no other experiment has. */
+function checkExperimentName(s: MlflowState, name: string): void {
+  if (!String(name).startsWith("/")) {
+    throw invalidParameter(
+      `Got an invalid experiment name '${name}'. An experiment name must be an absolute path within the Databricks workspace, e.g. '/Users/<some-username>/my-experiment'.`,
+    );
+  }
+  if (experimentByName(s, name)) {
+    throw new ApiFault(400, "RESOURCE_ALREADY_EXISTS", `Node named '${name}' already exists`);
+  }
 }
 
 function experimentView(e: ExperimentRecord) {

@@ -18,6 +18,18 @@ import {
  */
 
 // Realistic durations (virtual ms): a container build, then the replicas coming up.
+const WORKLOAD_SIZES = ["Small", "Medium", "Large"];
+const WORKLOAD_TYPES = ["CPU", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE", "MULTIGPU_MEDIUM"];
+
+function oneOf(spec: Loose, field: string, allowed: string[]): void {
+  const v = spec[field];
+  if (v !== undefined && !allowed.includes(String(v))) {
+    throw invalidParameter(
+      `Invalid ${field} ${JSON.stringify(v)} for served entity '${spec.entity_name}'; use one of ${allowed.join(", ")}.`,
+    );
+  }
+}
+
 export const BUILD_MS = 4 * 60_000;
 const DEPLOY_MS = 2 * 60_000;
 const EXTERNAL_MODEL_MS = 30_000;
@@ -79,6 +91,9 @@ export function newConfig(ctx: EmulatorContext, ep: EndpointRecord, body: Loose)
       // Defaults the server fills in, so an unchanged entity re-sent with them keeps its deployment.
       spec.workload_type ??= "CPU";
       spec.scale_to_zero_enabled ??= false;
+      // The emulated workspace offers the documented sizes only (a real one may add custom sizes).
+      oneOf(spec, "workload_size", WORKLOAD_SIZES);
+      oneOf(spec, "workload_type", WORKLOAD_TYPES);
       if (
         spec.workload_size !== undefined &&
         (spec.min_provisioned_concurrency ?? spec.max_provisioned_concurrency) !== undefined

@@ -1,6 +1,6 @@
+import { EMULATOR_USER } from "../ids.js";
 import type { EmulatorContext } from "../types.js";
 import {
-  CURRENT_USER,
   type EndpointRecord,
   type EntityRecord,
   hex,
@@ -115,7 +115,7 @@ function gatewayRow(r: InferenceRecord): Record<string, unknown> {
     response: r.response,
     logging_error_codes: [],
     served_entity_id: r.served_entity_id,
-    requester: CURRENT_USER,
+    requester: EMULATOR_USER,
   };
 }
 

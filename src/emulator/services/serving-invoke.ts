@@ -101,6 +101,8 @@ export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
 
   const ms = executionMs(rows, `${entity.name}|${ep.events.length}`);
   recordEvent(ep.events, [now, entity.name, status, ms]);
+  ep.last_request ??= {};
+  ep.last_request[entity.name] = now;
   logLine(
     ep,
     entity.name,

@@ -13,7 +13,8 @@ const PROVISIONED: Record<string, number> = { Small: 4, Medium: 16, Large: 64 };
 export interface EntityForMetrics {
   name: string;
   workload_size?: string | undefined;
-  scale_to_zero_enabled?: boolean | undefined;
+  /** Scaled to zero: scale-to-zero is on and the entity has been idle long enough. */
+  scaled_to_zero: boolean;
 }
 
 export function renderMetrics(entities: EntityForMetrics[], events: RequestEvent[], now: number): string {
@@ -38,8 +39,7 @@ export function renderMetrics(entities: EntityForMetrics[], events: RequestEvent
   gauge(
     "provisioned_concurrent_requests_total",
     "Number of provisioned concurrency during the last minute",
-    (e, ev) =>
-      e.scale_to_zero_enabled && ev.length === 0 ? 0 : (PROVISIONED[e.workload_size ?? "Small"] ?? 4),
+    (e) => (e.scaled_to_zero ? 0 : (PROVISIONED[e.workload_size ?? "Small"] ?? 4)),
   );
   gauge(
     "request_4xx_count_total",

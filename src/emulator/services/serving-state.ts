@@ -4,8 +4,8 @@ import type { RequestEvent } from "./serving-metrics.js";
 
 /** State of the serving emulator: plain JSON, persisted with the data file. */
 
-/** Creator of endpoints and served entities in the emulated workspace. */
-export const CURRENT_USER = "user@example.com";
+/** A served entity with scale-to-zero on scales to zero after this long without requests. */
+export const SCALE_TO_ZERO_MS = 30 * 60_000;
 
 export type Loose = Record<string, unknown>;
 
@@ -54,6 +54,8 @@ export interface EndpointRecord {
   wrr: Record<string, number>;
   acl: Array<{ principal: Loose; level: string }>;
   events: RequestEvent[];
+  /** When each served entity last got a request (scale-to-zero counts idle time from it). */
+  last_request?: Record<string, number>;
   server_logs: Record<string, string[]>;
 }
 

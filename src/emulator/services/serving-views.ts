@@ -1,14 +1,9 @@
 import { notFound } from "../errors.js";
+import { EMULATOR_USER } from "../ids.js";
 import type { EmulatorContext } from "../types.js";
 import { BUILD_MS } from "./serving-config.js";
 import { payloadTableName } from "./serving-inference.js";
-import {
-  type ConfigRecord,
-  CURRENT_USER,
-  type EndpointRecord,
-  type EntityRecord,
-  type Loose,
-} from "./serving-state.js";
+import type { ConfigRecord, EndpointRecord, EntityRecord, Loose } from "./serving-state.js";
 
 /** Response bodies of the serving emulator, and the logs it shows. */
 
@@ -53,7 +48,7 @@ function entityView(e: EntityRecord, now: number): Loose {
   return {
     ...(withoutWriteOnly(e.spec) as Loose),
     name: e.name,
-    creator: CURRENT_USER,
+    creator: EMULATOR_USER,
     creation_timestamp: e.creation_timestamp,
     state: { deployment: DEPLOYMENT[e.status], deployment_state_message: stateMessage(e, now) },
   };

@@ -1,4 +1,5 @@
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
+import { EMULATOR_USER } from "../ids.js";
 import type { Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 import { advance, newConfig } from "./serving-config.js";
@@ -6,12 +7,12 @@ import { invoke } from "./serving-invoke.js";
 import { renderMetrics } from "./serving-metrics.js";
 import { canonical } from "./serving-predict.js";
 import {
-  CURRENT_USER,
   type EndpointRecord,
   endpointOr404,
   hex,
   type Loose,
   NAME,
+  SCALE_TO_ZERO_MS,
   type ServingEmulatorExports,
   type ServingState,
   state,
@@ -136,7 +137,7 @@ function routes(router: Router): void {
     const ep: EndpointRecord = {
       id: hex(ctx, 32),
       name,
-      creator: CURRENT_USER,
+      creator: EMULATOR_USER,
       creation_timestamp: now,
       last_updated_timestamp: now,
       extras,
@@ -234,13 +235,17 @@ function routes(router: Router): void {
 
   router.get(`${base}/:name/metrics`, (req) => {
     const ep = endpointOr404(req.ctx, req.params.name!);
+    const now = req.ctx.clock.now();
+    const idleFor = req.ctx.clock.idle(SCALE_TO_ZERO_MS);
     const entities = (ep.config?.entities ?? []).map((e) => ({
       name: e.name,
       workload_size: e.spec.workload_size as string | undefined,
-      scale_to_zero_enabled: e.spec.scale_to_zero_enabled as boolean | undefined,
+      scaled_to_zero:
+        e.spec.scale_to_zero_enabled === true &&
+        now - Math.max(e.ready_at, ep.last_request?.[e.name] ?? 0) >= idleFor,
     }));
     return {
-      raw: renderMetrics(entities, ep.events, req.ctx.clock.now()),
+      raw: renderMetrics(entities, ep.events, now),
       contentType: "text/plain; version=0.0.4; charset=utf-8",
     };
   });

@@ -1,3 +1,4 @@
+import type { EmulatorClock } from "../clock.js";
 import { invalidParameter, notFound } from "../errors.js";
 import { EMULATOR_USER } from "../ids.js";
 import type { EmuRequest } from "../router.js";
@@ -71,7 +72,7 @@ function start(w: WarehouseRecord, now: number): void {
   w.last_activity = now;
 }
 
-function advance(w: WarehouseRecord, now: number): void {
+function advance(w: WarehouseRecord, now: number, clock: EmulatorClock): void {
   if (w.transition_at !== undefined && now >= w.transition_at) {
     const at = w.transition_at;
     w.transition_at = undefined;
@@ -82,10 +83,11 @@ function advance(w: WarehouseRecord, now: number): void {
     } else if (w.state === "STOPPING") w.state = "STOPPED";
     else if (w.state === "DELETING") w.state = "DELETED";
   }
-  if (w.state === "RUNNING" && w.auto_stop_mins > 0 && now >= w.last_activity + w.auto_stop_mins * 60_000) {
+  const idleEnd = w.last_activity + clock.idle(w.auto_stop_mins * 60_000);
+  if (w.state === "RUNNING" && w.auto_stop_mins > 0 && now >= idleEnd) {
     w.state = "STOPPING";
-    w.transition_at = w.last_activity + w.auto_stop_mins * 60_000 + STOP_MS;
-    if (now >= w.transition_at) advance(w, now);
+    w.transition_at = idleEnd + STOP_MS;
+    if (now >= w.transition_at) advance(w, now, clock);
   }
 }
 
@@ -168,7 +170,8 @@ export const warehousesService: EmulatorService<WarehousesState, WarehousesEmula
 
   tick(ctx) {
     const now = ctx.clock.now();
-    for (const w of Object.values(ctx.state<WarehousesState>("warehouses").warehouses)) advance(w, now);
+    for (const w of Object.values(ctx.state<WarehousesState>("warehouses").warehouses))
+      advance(w, now, ctx.clock);
   },
 
   exports(ctx) {

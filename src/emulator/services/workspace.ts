@@ -24,6 +24,7 @@ export interface WorkspaceEmulatorExports {
 const MAX_BYTES = 10 * 1024 * 1024;
 const PROTECTED = new Set(["/", "/Users", "/Shared", "/Repos"]);
 const LANGUAGES = new Set(["PYTHON", "SQL", "SCALA", "R"]);
+const FORMATS = ["SOURCE", "HTML", "JUPYTER", "DBC", "R_MARKDOWN", "AUTO", "RAW"];
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 interface WorkspaceObject {
@@ -284,6 +285,9 @@ function importObject(req: EmuRequest): EmuResponse {
 function exportObject(req: EmuRequest): EmuResponse {
   const path = normalize(one(req.query.path));
   const format = String(one(req.query.format) ?? "SOURCE");
+  if (!FORMATS.includes(format)) {
+    throw invalidParameter(`Unknown export format ${JSON.stringify(format)}; use ${FORMATS.join(", ")}.`);
+  }
   const o = objects(req.ctx)[path];
   if (!o) throw notFound(path);
   let bytes: Buffer;

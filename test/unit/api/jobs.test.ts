@@ -53,6 +53,26 @@ describe("jobs requests", () => {
     expect(bodies[0].tasks[0]).toEqual(task);
   });
 
+  it("sends the 2.0 single-task form (task fields at the top level, no tasks) as given", async () => {
+    // Airflow's documented DatabricksSubmitRunOperator example body.
+    const legacy = {
+      run_name: "airflow",
+      new_cluster: { spark_version: "15.4.x-scala2.12", node_type_id: "i3.xlarge", num_workers: 2 },
+      notebook_task: { notebook_path: "/Users/airflow@example.com/PrepareData" },
+    };
+    const bodies: any[] = [];
+    api()
+      .post("/api/2.2/jobs/runs/submit", (b) => bodies.push(b) > 0)
+      .reply(200, { run_id: 43 })
+      .post("/api/2.2/jobs/create", (b) => bodies.push(b) > 0)
+      .reply(200, { job_id: 8 });
+    expect((await client().jobs.submit(legacy)).run_id).toBe(43);
+    expect(bodies[0]).toEqual({ ...legacy, idempotency_token: expect.stringMatching(UUID) });
+    const { run_name: _, ...job } = legacy;
+    expect((await client().jobs.create({ name: "legacy", ...job, max_retries: 1 })).job_id).toBe(8);
+    expect(bodies[1]).toEqual({ name: "legacy", ...job, max_retries: 1 });
+  });
+
   it("runs a job now with the caller's token and parameters", async () => {
     api()
       .post("/api/2.2/jobs/run-now", {
@@ -83,6 +103,41 @@ describe("jobs requests", () => {
       [() => db.jobs.submit({ tasks: [{ ...task, existing_cluster_id: "c" }] }), "give only one of"],
       [() => db.jobs.submit({ tasks: [{ ...task, task_key: "bad key!" }] }), "tasks.0.task_key"],
       [() => db.jobs.submit({ tasks: [] }), "at least one task"],
+      [
+        () => db.jobs.submit({ run_name: "r" }),
+        "tasks: is required: give tasks, or one task at the top level",
+      ],
+      [
+        () => db.jobs.submit({ new_cluster: task.new_cluster, notebook_task: undefined }),
+        "one task at the top level (one of notebook_task",
+      ],
+      [
+        () => db.jobs.submit({ tasks: [task], notebook_task: task.notebook_task }),
+        "notebook_task: give the task inside tasks, or the single-task form",
+      ],
+      [
+        () =>
+          db.jobs.submit({
+            notebook_task: task.notebook_task,
+            new_cluster: task.new_cluster,
+            existing_cluster_id: "c",
+          }),
+        "give only one of",
+      ],
+      [
+        () =>
+          db.jobs.submit({
+            notebook_task: task.notebook_task,
+            spark_python_task: { python_file: "a.py" },
+            existing_cluster_id: "c",
+          }),
+        "takes one task type",
+      ],
+      [
+        () => db.jobs.submit({ notebook_task: { notebook_path: "" }, existing_cluster_id: "c" }),
+        "notebook_task.notebook_path",
+      ],
+      [() => db.jobs.create({ name: "j", existing_cluster_id: "c" }), "tasks: is required"],
       [() => db.jobs.submit({ tasks: [task], idempotency_token: "x".repeat(65) }), "idempotency_token"],
       [() => db.jobs.runNow({ job_id: -1 }), "job_id"],
       [

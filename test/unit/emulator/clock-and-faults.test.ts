@@ -22,6 +22,17 @@ describe("EmulatorClock", () => {
     expect(running.now()).toBeGreaterThanOrEqual(before + 3_600_000);
   });
 
+  it("stretches idle timers to their own scale with a floor in wall time; a manual clock keeps them", () => {
+    const running = new EmulatorClock(600, false, 0, { timeScale: 10, floorMs: 60_000 });
+    // Ten idle minutes: a minute of wall time, i.e. 600 virtual minutes at 600x.
+    expect(running.idle(10 * 60_000)).toBe(60_000 * 600);
+    // Two idle minutes would take 12 s of wall time: the floor makes it 60 s.
+    expect(running.idle(2 * 60_000)).toBe(60_000 * 600);
+    // A slow clock never makes an idle timer shorter than its nominal length.
+    expect(new EmulatorClock(1, false, 0).idle(10 * 60_000)).toBe(10 * 60_000);
+    expect(new EmulatorClock(600, true, 0).idle(10 * 60_000)).toBe(10 * 60_000);
+  });
+
   it("tells listeners when time was advanced", () => {
     const clock = new EmulatorClock(1, true, 0);
     let calls = 0;
