@@ -578,8 +578,9 @@ export class ServingEndpointsAPI extends Service {
         { path: "percent", message: "must be a whole number between 1 and 99" },
       ]);
     }
-    const endpoint = await this.settled(name, (options = this.rolloutCall(options)));
-    return this.applyPlan(endpoint, planCanary(endpoint.config!, entity, percent), true, options);
+    const call = this.rolloutCall(options);
+    const endpoint = await this.settled(name, call);
+    return this.applyPlan(endpoint, planCanary(endpoint.config!, entity, percent), true, call);
   }
 
   /** Changes the traffic split: explicit routes, or steps towards one entity (e.g. 25 → 50 → 100 %). */
@@ -588,13 +589,14 @@ export class ServingEndpointsAPI extends Service {
     shift: TrafficShift,
     options: RolloutOptions = {},
   ): Promise<ServingEndpointDetailed> {
-    let endpoint = await this.settled(name, (options = this.rolloutCall(options)));
+    const call = this.rolloutCall(options);
+    let endpoint = await this.settled(name, call);
     if (!("steps" in shift && Array.isArray(shift.steps))) {
       return this.applyPlan(
         endpoint,
         planShift(endpoint.config!, shift as Record<string, number>),
         false,
-        options,
+        call,
       );
     }
     const { to, steps, pauseMs = 0, onStep } = shift as TrafficSteps;
@@ -614,12 +616,12 @@ export class ServingEndpointsAPI extends Service {
     for (const [i, percent] of steps.entries()) {
       const routes = { [to]: percent, [others[0]!]: 100 - percent };
       endpoint = await this.applyPlan(endpoint, planShift(endpoint.config!, routes), false, {
-        ...options,
+        ...call,
         wait: true,
       });
       await onStep?.(endpoint, percent);
       if (pauseMs > 0 && i < steps.length - 1) {
-        await this.ctx.clock.sleep(pauseMs, options.requestOptions?.signal);
+        await this.ctx.clock.sleep(pauseMs, call.requestOptions?.signal);
       }
     }
     return endpoint;
@@ -631,8 +633,9 @@ export class ServingEndpointsAPI extends Service {
     entityName?: string,
     options: RolloutOptions = {},
   ): Promise<ServingEndpointDetailed> {
-    const endpoint = await this.settled(name, (options = this.rolloutCall(options)));
-    return this.applyPlan(endpoint, planPromote(endpoint.config!, entityName), true, options);
+    const call = this.rolloutCall(options);
+    const endpoint = await this.settled(name, call);
+    return this.applyPlan(endpoint, planPromote(endpoint.config!, entityName), true, call);
   }
 
   /**
@@ -641,9 +644,10 @@ export class ServingEndpointsAPI extends Service {
    * The config rolled back from is recorded in turn, so a second rollback undoes the first.
    */
   async rollback(name: string, options: RolloutOptions = {}): Promise<ServingEndpointDetailed> {
-    const endpoint = await this.settled(name, (options = this.rolloutCall(options)));
+    const call = this.rolloutCall(options);
+    const endpoint = await this.settled(name, call);
     const tag = endpoint.tags?.find((t) => t.key === PREVIOUS_CONFIG_TAG)?.value;
-    return this.applyPlan(endpoint, planRollback(endpoint.config!, decodePrevious(tag)), true, options);
+    return this.applyPlan(endpoint, planRollback(endpoint.config!, decodePrevious(tag)), true, call);
   }
 
   /** A rollout's options with the call's options fixed once for all its steps. */
@@ -825,7 +829,8 @@ export class ServingEndpointsAPI extends Service {
     batchAt: (index: number) => PredictionBatch,
     options: PredictBatchesOptions = {},
   ): Promise<PredictBatchedResult<P>> {
-    const { concurrency = 4, params, served_model_name, ...requestOptions } = options;
+    const { concurrency = 4, params, served_model_name, ...rest } = options;
+    const requestOptions = this.call(rest);
     const issues = [
       ...(Number.isInteger(count) && count >= 0
         ? []
