@@ -32,7 +32,7 @@ export const deployCommand: Command = {
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError("give exactly one spec file");
     const spec = await readSpec(positionals[0]!);
-    const db = clientFor(io, values.profile);
+    const db = clientFor(io, values);
     let lifecycle: ReturnType<typeof db.lifecycle>;
     try {
       lifecycle = db.lifecycle(spec);
