@@ -22,6 +22,7 @@ import {
   TimeoutError,
   UnexpectedResponseError,
 } from "./errors.js";
+import { parseJson, stringifyJson } from "./json.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { secretsOf } from "./redact.js";
 import { CERTIFICATE_ERRORS, parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
@@ -343,7 +344,7 @@ export class Transport {
       data = typeof spec.data === "function" ? spec.data() : spec.data;
       headers["Content-Type"] = spec.contentType ?? "application/octet-stream";
     } else if (spec.body !== undefined) {
-      data = JSON.stringify(spec.body);
+      data = stringifyJson(spec.body);
       headers["Content-Type"] = "application/json";
     }
     if (spec.responseType === undefined || spec.responseType === "json")
@@ -415,7 +416,7 @@ export class Transport {
     this.emit(spec, attempt, started, res.status, requestId);
     let parsed: unknown = res.data;
     if (spec.responseType === undefined || spec.responseType === "json") {
-      parsed = parseJson(res.data);
+      parsed = parseBody(res.data);
       // Databricks answers with a JSON object (a bare list from some model endpoints); anything
       // else — text from a proxy's page, `null`, a number — cannot be what the caller asked for.
       if (parsed === null || typeof parsed !== "object") {
@@ -533,11 +534,11 @@ function describeBody(body: unknown): string {
   return body.length > 40 ? `text (${JSON.stringify(body.slice(0, 40))}…)` : `text (${JSON.stringify(body)})`;
 }
 
-function parseJson(text: unknown): unknown {
+function parseBody(text: unknown): unknown {
   if (typeof text !== "string") return text;
   if (text.trim() === "") return {};
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return text;
   }
