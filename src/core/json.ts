@@ -8,15 +8,26 @@
 // A string token (skipped whole, so digits inside strings are never touched), or an integer
 // token of 16 or more digits that is not part of a fraction or an exponent.
 const TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
-const LONG_DIGITS = /\d{16}/;
 
 export function parseJson(text: string): unknown {
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  if (!hasLongDigitRun(text)) return JSON.parse(text);
   return JSON.parse(
     text.replace(TOKENS, (token) =>
       token.startsWith('"') || Number.isSafeInteger(Number(token)) ? token : `"${token}"`,
     ),
   );
+}
+
+/** Whether 16 digits follow each other anywhere; a plain loop is several times faster than a regex here. */
+function hasLongDigitRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run >= 16) return true;
+    } else run = 0;
+  }
+  return false;
 }
 
 // Wraps a bigint while JSON.stringify runs; no JSON text holds this character pair by chance.
