@@ -5,8 +5,13 @@ import { main } from "../src/cli/main.js";
 import type { Emulator } from "../src/emulator/index.js";
 
 /** Runs `brickml <args>` in this process against the emulator; returns the exit code and output. */
-export async function cli(
-  emu: Emulator,
+export function cli(emu: Emulator, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return cliWithEnv({ DATABRICKS_HOST: emu.url, DATABRICKS_TOKEN: emu.token }, args);
+}
+
+/** Runs `brickml <args>` in this process with these DATABRICKS_* variables (HOME: an empty folder). */
+export async function cliWithEnv(
+  vars: Record<string, string>,
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -19,7 +24,7 @@ export async function cli(
   stderr.on("data", (d) => {
     err += d;
   });
-  const env = { DATABRICKS_HOST: emu.url, DATABRICKS_TOKEN: emu.token, HOME: tmpdir() };
+  const env = { ...vars, HOME: tmpdir() };
   const code = await main(args, { stdout, stderr, env }, COMMANDS);
   return { code, out, err };
 }

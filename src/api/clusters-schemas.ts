@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { closedEnum, openEnum } from "../core/validation.js";
+import { closedEnum, int64, openEnum } from "../core/validation.js";
 
 // Proto-JSON servers read `null` as "not set", so optional request fields accept it too.
 
@@ -191,8 +191,6 @@ export const TerminationReasonSchema = z.looseObject({
   parameters: z.record(z.string(), z.unknown()).nullish(),
 });
 
-const idLike = z.union([z.number(), z.string()]);
-
 export const ClusterDetailsSchema = z.looseObject({
   ...clusterSpecFields,
   cluster_id: z.string().nullish(),
@@ -209,7 +207,7 @@ export const ClusterDetailsSchema = z.looseObject({
   cluster_cores: z.number().nullish(),
   cluster_memory_mb: z.number().nullish(),
   jdbc_port: z.number().nullish(),
-  spark_context_id: idLike.nullish(),
+  spark_context_id: int64.nullish(),
   default_tags: stringMap().nullish(),
   driver: loose().nullish(),
   executors: z.array(loose()).nullish(),

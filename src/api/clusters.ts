@@ -32,7 +32,6 @@ import {
   type SparkVersionsResponse,
   SparkVersionsResponseSchema,
 } from "./clusters-schemas.js";
-import { withSignal } from "./options.js";
 
 export * from "./clusters-schemas.js";
 
@@ -68,8 +67,9 @@ export class ClustersAPI extends Service {
     wait: ClusterWaitOptions = {},
     options?: RequestOptions,
   ): Promise<ClusterDetails> {
-    const { cluster_id } = await this.create(req, withSignal(options, wait));
-    return this.waitUntilClusterRunning({ cluster_id }, wait, options);
+    const call = this.call(options, wait);
+    const { cluster_id } = await this.create(req, call);
+    return this.waitUntilClusterRunning({ cluster_id }, wait, call);
   }
 
   /** Replaces the definition of a RUNNING (it restarts) or TERMINATED cluster. */
@@ -87,11 +87,11 @@ export class ClustersAPI extends Service {
     wait: ClusterWaitOptions = {},
     options?: RequestOptions,
   ): Promise<ClusterDetails> {
-    const opts = withSignal(options, wait);
-    await this.edit(req, opts);
-    const cluster = await this.get({ cluster_id: req.cluster_id }, opts);
+    const call = this.call(options, wait);
+    await this.edit(req, call);
+    const cluster = await this.get({ cluster_id: req.cluster_id }, call);
     if (cluster.state === "TERMINATED") return cluster;
-    return this.waitUntilClusterRunning({ cluster_id: req.cluster_id }, wait, options);
+    return this.waitUntilClusterRunning({ cluster_id: req.cluster_id }, wait, call);
   }
 
   /** Starts a TERMINATED cluster. */
@@ -105,8 +105,9 @@ export class ClustersAPI extends Service {
     wait: ClusterWaitOptions = {},
     options?: RequestOptions,
   ): Promise<ClusterDetails> {
-    await this.start(req, withSignal(options, wait));
-    return this.waitUntilClusterRunning(req, wait, options);
+    const call = this.call(options, wait);
+    await this.start(req, call);
+    return this.waitUntilClusterRunning(req, wait, call);
   }
 
   /** Restarts a RUNNING cluster. */
@@ -120,8 +121,9 @@ export class ClustersAPI extends Service {
     wait: ClusterWaitOptions = {},
     options?: RequestOptions,
   ): Promise<ClusterDetails> {
-    await this.restart(req, withSignal(options, wait));
-    return this.waitUntilClusterRunning({ cluster_id: req.cluster_id }, wait, options);
+    const call = this.call(options, wait);
+    await this.restart(req, call);
+    return this.waitUntilClusterRunning({ cluster_id: req.cluster_id }, wait, call);
   }
 
   /** Changes the number of workers (or the autoscale range) of a RUNNING cluster. */
@@ -135,8 +137,9 @@ export class ClustersAPI extends Service {
     wait: ClusterWaitOptions = {},
     options?: RequestOptions,
   ): Promise<ClusterDetails> {
-    await this.resize(req, withSignal(options, wait));
-    return this.waitUntilClusterRunning({ cluster_id: req.cluster_id }, wait, options);
+    const call = this.call(options, wait);
+    await this.resize(req, call);
+    return this.waitUntilClusterRunning({ cluster_id: req.cluster_id }, wait, call);
   }
 
   /** Terminates a cluster; it keeps its definition and can be started again. */
@@ -150,8 +153,9 @@ export class ClustersAPI extends Service {
     wait: ClusterWaitOptions = {},
     options?: RequestOptions,
   ): Promise<ClusterDetails> {
-    await this.delete(req, withSignal(options, wait));
-    return this.waitUntilClusterTerminated(req, wait, options);
+    const call = this.call(options, wait);
+    await this.delete(req, call);
+    return this.waitUntilClusterTerminated(req, wait, call);
   }
 
   /** Terminates the cluster if needed and removes it for good. */
@@ -242,7 +246,8 @@ export class ClustersAPI extends Service {
     options?: RequestOptions,
   ): Promise<ClusterDetails> {
     const { cluster_id } = validate(ClusterIdRequestSchema, req, "clusters.waitUntilClusterRunning request");
-    return this.wait(this.waiter(cluster_id, "RUNNING", options), wait, DEFAULT_WAIT_MS);
+    const call = this.call(options, wait);
+    return this.wait(this.waiter(cluster_id, "RUNNING", call), wait, DEFAULT_WAIT_MS, call);
   }
 
   /** Waits until the cluster is TERMINATED; rejects on ERROR. */
@@ -256,7 +261,8 @@ export class ClustersAPI extends Service {
       req,
       "clusters.waitUntilClusterTerminated request",
     );
-    return this.wait(this.waiter(cluster_id, "TERMINATED", options), wait, DEFAULT_WAIT_MS);
+    const call = this.call(options, wait);
+    return this.wait(this.waiter(cluster_id, "TERMINATED", call), wait, DEFAULT_WAIT_MS, call);
   }
 
   /**
@@ -272,7 +278,7 @@ export class ClustersAPI extends Service {
     const clock = this.ctx.clock;
     const started = clock.now();
     const deadline = started + (wait.timeout ?? DEFAULT_WAIT_MS);
-    const opts = withSignal(options, wait);
+    const call = this.call(options, wait);
     const remaining = (last: ClusterDetails): ClusterWaitOptions => {
       const left = deadline - clock.now();
       if (left <= 0) {
@@ -287,25 +293,25 @@ export class ClustersAPI extends Service {
     };
     // A few rounds: the state can change between reading it and acting on it.
     for (let round = 0; round < 5; round++) {
-      const cluster = await this.get({ cluster_id }, opts);
+      const cluster = await this.get({ cluster_id }, call);
       switch (cluster.state) {
         case "RUNNING":
           return cluster;
         case "PENDING":
         case "RESTARTING":
         case "RESIZING":
-          return this.waitUntilClusterRunning({ cluster_id }, remaining(cluster), options);
+          return this.waitUntilClusterRunning({ cluster_id }, remaining(cluster), call);
         case "TERMINATING":
-          await this.waitUntilClusterTerminated({ cluster_id }, remaining(cluster), options);
+          await this.waitUntilClusterTerminated({ cluster_id }, remaining(cluster), call);
           continue;
         case "TERMINATED":
           try {
-            await this.start({ cluster_id }, opts);
+            await this.start({ cluster_id }, call);
           } catch (error) {
             if (error instanceof InvalidStateError) continue;
             throw error;
           }
-          return this.waitUntilClusterRunning({ cluster_id }, remaining(cluster), options);
+          return this.waitUntilClusterRunning({ cluster_id }, remaining(cluster), call);
         default:
           throw clusterFailed(cluster_id, cluster, "RUNNING", this.uiUrl(cluster_id));
       }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { closedEnum, openEnum } from "../core/validation.js";
+import { closedEnum, int64, openEnum } from "../core/validation.js";
 import { ClusterSpecSchema } from "./clusters-schemas.js";
 
 // Proto-JSON servers read `null` as "not set", so optional request fields accept it too.
@@ -418,8 +418,6 @@ export type ExportRunRequest = z.input<typeof ExportRunRequestSchema>;
 
 // Responses: lenient, every field optional, unknown fields kept.
 
-const idLike = z.union([z.number(), z.string()]);
-
 export const JobRunStateSchema = z.looseObject({
   life_cycle_state: openEnum(RUN_LIFE_CYCLE_STATES).nullish(),
   result_state: openEnum(RUN_RESULT_STATES).nullish(),
@@ -452,7 +450,7 @@ const runCommonFields = {
   attempt_number: z.number().nullish(),
   run_page_url: z.string().nullish(),
   cluster_instance: z
-    .looseObject({ cluster_id: z.string().nullish(), spark_context_id: idLike.nullish() })
+    .looseObject({ cluster_id: z.string().nullish(), spark_context_id: int64.nullish() })
     .nullish(),
   git_source: loose().nullish(),
 };

@@ -54,7 +54,6 @@ import {
   type UpdateJobRequest,
   UpdateJobRequestSchema,
 } from "./jobs-schemas.js";
-import { withSignal } from "./options.js";
 import { runStatus } from "./run-status.js";
 
 export * from "./jobs-schemas.js";
@@ -175,8 +174,9 @@ export class JobsAPI extends Service {
     wait: JobRunWaitOptions = {},
     options?: RequestOptions,
   ): Promise<JobRun> {
-    const { run_id } = await this.runNow(req, withSignal(options, wait));
-    return this.waitUntilRunTerminated({ run_id }, wait, options);
+    const call = this.call(options, wait);
+    const { run_id } = await this.runNow(req, call);
+    return this.waitUntilRunTerminated({ run_id }, wait, call);
   }
 
   /** Starts a one-time run. The idempotency token (generated when not given) makes retries safe. */
@@ -200,14 +200,15 @@ export class JobsAPI extends Service {
     wait: JobRunWaitOptions = {},
     options?: RequestOptions,
   ): Promise<JobRun> {
-    const { run_id } = await this.submit(req, withSignal(options, wait));
-    return this.waitUntilRunTerminated({ run_id }, wait, options);
+    const call = this.call(options, wait);
+    const { run_id } = await this.submit(req, call);
+    return this.waitUntilRunTerminated({ run_id }, wait, call);
   }
 
   /** The run with all its tasks, job clusters, parameters and repair history (pages are followed). */
   async getRun(req: GetJobRunRequest, options?: RequestOptions): Promise<JobRun> {
     const query = validate(GetJobRunRequestSchema, req, "jobs.getRun request");
-    const run = await this.allPages(`${BASE}/runs/get`, query, options, (r) => r, [
+    const run = await this.allPages(`${BASE}/runs/get`, query, this.call(options), (r) => r, [
       "tasks",
       "job_clusters",
       "job_parameters",
@@ -274,8 +275,9 @@ export class JobsAPI extends Service {
     wait: JobRunWaitOptions = {},
     options?: RequestOptions,
   ): Promise<JobRun> {
-    const { repair_id } = await this.repairRun(req, withSignal(options, wait));
-    return this.wait(this.runWaiter(req.run_id, options, repair_id), wait, DEFAULT_WAIT_MS);
+    const call = this.call(options, wait);
+    const { repair_id } = await this.repairRun(req, call);
+    return this.wait(this.runWaiter(req.run_id, call, repair_id), wait, DEFAULT_WAIT_MS, call);
   }
 
   /** The HTML of a run's notebook views. */
@@ -296,7 +298,8 @@ export class JobsAPI extends Service {
     options?: RequestOptions,
   ): Promise<JobRun> {
     const { run_id } = validate(JobRunIdRequestSchema, req, "jobs.waitUntilRunTerminated request");
-    return this.wait(this.runWaiter(run_id, withSignal(options, wait)), wait, DEFAULT_WAIT_MS);
+    const call = this.call(options, wait);
+    return this.wait(this.runWaiter(run_id, call), wait, DEFAULT_WAIT_MS, call);
   }
 
   private runWaiter(

@@ -164,12 +164,13 @@ export class ModelRegistryAPI extends Service {
     waitOptions: WaitOptions<LegacyModelVersion> = {},
     options?: RequestOptions,
   ): Promise<LegacyModelVersion> {
-    const res = await this.createModelVersion(req, options);
+    const call = this.call(options, waitOptions);
+    const res = await this.createModelVersion(req, call);
     const { model_version } = parseNeeded(versionResponse, res, "model-versions/create response");
     return this.waitUntilModelVersionReady(
       { name: req.name, version: model_version.version },
       waitOptions,
-      options,
+      call,
     );
   }
 
@@ -230,12 +231,13 @@ export class ModelRegistryAPI extends Service {
     options?: RequestOptions,
   ): Promise<LegacyModelVersion> {
     const r = validate(versionRequest, req, "modelRegistry.waitUntilModelVersionReady request");
+    const call = this.call(options, waitOptions);
     const waiter: Waiter<LegacyModelVersion, LegacyModelVersion> = {
       what: `model version ${r.name}/${r.version} to be READY`,
       poll: async (signal) =>
         parseNeeded(
           versionResponse,
-          await this.getModelVersion(r, { ...options, signal }),
+          await this.getModelVersion(r, { ...call, signal }),
           "model-versions/get response",
         ).model_version,
       state: (v) => String(v.status ?? "UNKNOWN"),
@@ -252,6 +254,6 @@ export class ModelRegistryAPI extends Service {
         };
       },
     };
-    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS);
+    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call);
   }
 }

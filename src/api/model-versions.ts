@@ -138,8 +138,9 @@ export class ModelVersionsAPI extends Service {
    */
   async create(req: CreateModelVersionRequest, options?: RequestOptions): Promise<ModelVersionInfo> {
     const r = validate(createRequest, req, "modelVersions.create request");
-    const registered = await new ModelVersionRegistration(this.ctx).register(r, options);
-    return this.get({ full_name: r.name, version: registered.version }, options);
+    const call = this.call(options);
+    const registered = await new ModelVersionRegistration(this.ctx).register(r, call);
+    return this.get({ full_name: r.name, version: registered.version }, call);
   }
 
   /**
@@ -165,11 +166,12 @@ export class ModelVersionsAPI extends Service {
     waitOptions: WaitOptions<ModelVersionInfo> = {},
     options?: RequestOptions,
   ): Promise<ModelVersionInfo> {
-    const created = await this.create(req, options);
+    const call = this.call(options, waitOptions);
+    const created = await this.create(req, call);
     return this.waitUntilModelVersionReady(
       { full_name: req.name, version: created.version },
       waitOptions,
-      options,
+      call,
     );
   }
 
@@ -181,19 +183,20 @@ export class ModelVersionsAPI extends Service {
   ): Promise<ModelVersionInfo> {
     const r = validate(versionRef, req, "modelVersions.waitUntilModelVersionReady request");
     const name = parseFullName(r.full_name)!;
+    const call = this.call(options, waitOptions);
     const waiter: Waiter<ModelVersionInfo, ModelVersionInfo> = {
       what: `model version ${r.full_name}/${r.version} to be READY`,
       poll: async (signal) =>
         parseNeeded(
           modelVersionInfoSchema,
-          await this.get({ full_name: r.full_name, version: r.version }, { ...options, signal }),
+          await this.get({ full_name: r.full_name, version: r.version }, { ...call, signal }),
           "model version response",
         ),
       state: (v) => String(v.status ?? "MODEL_VERSION_STATUS_UNKNOWN"),
       outcome: async (v) => {
         if (v.status === "READY") return { done: v };
         if (v.status !== "FAILED_REGISTRATION") return undefined;
-        const reason = await this.statusMessage(r.full_name, r.version, options);
+        const reason = await this.statusMessage(r.full_name, r.version, call);
         return {
           failed: new OperationFailedError(
             `Model version ${r.full_name}/${r.version} failed registration${reason ? `: ${reason}` : ""}`,
@@ -205,7 +208,7 @@ export class ModelVersionsAPI extends Service {
       url: () =>
         `${this.ctx.host}/explore/data/models/${name.catalog}/${name.schema}/${name.model}/version/${r.version}`,
     };
-    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS);
+    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call);
   }
 
   /** Why registration failed: only the MLflow endpoint reports it. Best effort. */

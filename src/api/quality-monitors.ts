@@ -231,7 +231,8 @@ export class QualityMonitorsAPI extends Service {
     waitOptions?: WaitOptions<MonitorRefreshInfo>,
     requestOptions?: RequestOptions,
   ): Promise<MonitorRefreshInfo> {
-    const refresh = await this.runRefresh(req, requestOptions);
+    const call = this.call(requestOptions, waitOptions);
+    const refresh = await this.runRefresh(req, call);
     if (refresh.refresh_id === undefined) {
       throw new OperationFailedError("The refresh was queued without a refresh_id to follow", refresh.state, {
         refresh,
@@ -240,7 +241,7 @@ export class QualityMonitorsAPI extends Service {
     return this.waitUntilRefreshSucceeded(
       { table_name: req.table_name, refresh_id: refresh.refresh_id },
       waitOptions,
-      requestOptions,
+      call,
     );
   }
 
@@ -251,9 +252,10 @@ export class QualityMonitorsAPI extends Service {
     requestOptions?: RequestOptions,
   ): Promise<MonitorRefreshInfo> {
     const { table_name, refresh_id } = validate(refreshRequest, req, "qualityMonitors wait request");
+    const call = this.call(requestOptions, waitOptions);
     const waiter: Waiter<MonitorRefreshInfo, MonitorRefreshInfo> = {
       what: `refresh ${refresh_id} of the monitor on ${table_name}`,
-      poll: (signal) => this.getRefresh({ table_name, refresh_id }, { ...requestOptions, signal }),
+      poll: (signal) => this.getRefresh({ table_name, refresh_id }, { ...call, signal }),
       state: (r) => r.state ?? "UNKNOWN",
       message: (r) => r.message,
       outcome: (r) => {
@@ -270,6 +272,6 @@ export class QualityMonitorsAPI extends Service {
         return undefined;
       },
     };
-    return this.wait(waiter, { signal: requestOptions?.signal, ...waitOptions }, DEFAULT_WAIT_MS);
+    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call);
   }
 }

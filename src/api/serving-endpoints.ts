@@ -163,12 +163,9 @@ export class ServingEndpointsAPI extends Service {
     waitOptions: WaitOptions<ServingEndpointDetailed> = {},
     requestOptions?: RequestOptions,
   ): Promise<ServingEndpointDetailed> {
-    const created = endpointRead(await this.create(req, requestOptions));
-    return this.waitUntilEndpointReady(
-      { name: req.name },
-      waitOptions,
-      created.pending_config?.config_version,
-    );
+    const call = this.call(requestOptions, waitOptions);
+    const created = endpointRead(await this.create(req, call));
+    return this.readyWait(req.name, waitOptions, created.pending_config?.config_version, call);
   }
 
   async get(req: { name: string }, options?: RequestOptions): Promise<ServingEndpointDetailed> {
@@ -216,12 +213,9 @@ export class ServingEndpointsAPI extends Service {
     waitOptions: WaitOptions<ServingEndpointDetailed> = {},
     requestOptions?: RequestOptions,
   ): Promise<ServingEndpointDetailed> {
-    const updated = endpointRead(await this.updateConfig(req, requestOptions));
-    return this.waitUntilEndpointReady(
-      { name: req.name },
-      waitOptions,
-      updated.pending_config?.config_version,
-    );
+    const call = this.call(requestOptions, waitOptions);
+    const updated = endpointRead(await this.updateConfig(req, call));
+    return this.readyWait(req.name, waitOptions, updated.pending_config?.config_version, call);
   }
 
   /** Adds and removes endpoint tags. */
@@ -373,16 +367,27 @@ export class ServingEndpointsAPI extends Service {
     configVersion?: number,
   ): Promise<ServingEndpointDetailed> {
     const { name } = validate(nameRequest, req, "servingEndpoints.waitUntilEndpointReady request");
-    return this.wait(this.readyWaiter(name, configVersion), options, DEFAULT_WAIT_MS);
+    return this.readyWait(name, options, configVersion, this.call(undefined, options));
+  }
+
+  /** `waitUntilEndpointReady` within a call whose options are fixed. */
+  private readyWait(
+    name: string,
+    options: WaitOptions<ServingEndpointDetailed>,
+    configVersion: number | undefined,
+    call: RequestOptions,
+  ): Promise<ServingEndpointDetailed> {
+    return this.wait(this.readyWaiter(name, configVersion, call), options, DEFAULT_WAIT_MS, call);
   }
 
   private readyWaiter(
     name: string,
     configVersion: number | undefined,
+    call: RequestOptions,
   ): Waiter<ServingEndpointDetailed, ServingEndpointDetailed> {
     return {
       what: `serving endpoint ${name} to be READY`,
-      poll: (signal) => this.read(name, { signal }),
+      poll: (signal) => this.read(name, { ...call, signal }),
       state: (e) => `${e.state?.ready ?? "UNKNOWN"}/${e.state?.config_update ?? "UNKNOWN"}`,
       message: (e) => describeEntities(e),
       url: () => `${this.ctx.host}/ml/endpoints/${encodeURIComponent(name)}`,
@@ -394,7 +399,7 @@ export class ServingEndpointsAPI extends Service {
           if (configVersion !== undefined && failedVersion !== undefined && failedVersion < configVersion) {
             return undefined;
           }
-          return { failed: await this.updateFailure(name, e) };
+          return { failed: await this.updateFailure(name, e, call) };
         }
         if (update !== "NOT_UPDATING") return undefined;
         if (e.state?.ready === "READY") {
@@ -418,7 +423,11 @@ export class ServingEndpointsAPI extends Service {
   }
 
   /** The error for a failed update: each failing entity's state message and build log tail. */
-  private async updateFailure(name: string, e: ServingEndpointDetailed): Promise<OperationFailedError> {
+  private async updateFailure(
+    name: string,
+    e: ServingEndpointDetailed,
+    call: RequestOptions,
+  ): Promise<OperationFailedError> {
     const entities = (e.pending_config?.served_entities ??
       e.config?.served_entities ??
       []) as ServedEntityOutput[];
@@ -429,7 +438,7 @@ export class ServingEndpointsAPI extends Service {
     const details = await Promise.all(
       shown.map(async (s) => {
         const served = String(s.name);
-        const logs = await this.buildLogs({ name, served_model_name: served }).catch(() => undefined);
+        const logs = await this.buildLogs({ name, served_model_name: served }, call).catch(() => undefined);
         const tail = logs?.logs.trimEnd().split("\n").slice(-BUILD_LOG_TAIL_LINES).join("\n");
         return {
           name: served,
@@ -453,16 +462,18 @@ export class ServingEndpointsAPI extends Service {
   private waitUntilIdle(
     name: string,
     options: WaitOptions<ServingEndpointDetailed>,
+    call: RequestOptions,
   ): Promise<ServingEndpointDetailed> {
     return this.wait(
       {
         what: `serving endpoint ${name} to finish its config update`,
-        poll: (signal) => this.read(name, { signal }),
+        poll: (signal) => this.read(name, { ...call, signal }),
         state: (e) => `${e.state?.ready ?? "UNKNOWN"}/${e.state?.config_update ?? "UNKNOWN"}`,
         outcome: (e) => (e.state?.config_update === "IN_PROGRESS" ? undefined : { done: e }),
       },
       options,
       DEFAULT_WAIT_MS,
+      call,
     );
   }
 
@@ -480,6 +491,7 @@ export class ServingEndpointsAPI extends Service {
     options: CreateOrUpdateOptions = {},
   ): Promise<DeployResult> {
     const { wait = true, waitOptions = {}, requestOptions, tags, ai_gateway, ...createOnly } = options;
+    const call = this.call(requestOptions, waitOptions);
     const createBody = validate(
       createRequest,
       { name, config, ...(tags ? { tags } : {}), ...(ai_gateway ? { ai_gateway } : {}), ...createOnly },
@@ -487,47 +499,47 @@ export class ServingEndpointsAPI extends Service {
     );
     const wanted = createBody.config!;
 
-    let endpoint = await this.read(name, requestOptions).catch((e) => {
+    let endpoint = await this.read(name, call).catch((e) => {
       if (isNotFound(e)) return undefined;
       throw e;
     });
     if (!endpoint) {
       try {
         // Safe to repeat: a repeat that finds the endpoint is handled below like any existing one.
-        const created = endpointRead(await this.postCreate(createBody, requestOptions, true));
+        const created = endpointRead(await this.postCreate(createBody, call, true));
         const ready = wait
-          ? await this.waitUntilEndpointReady({ name }, waitOptions, created.pending_config?.config_version)
+          ? await this.readyWait(name, waitOptions, created.pending_config?.config_version, call)
           : created;
         return { action: "created", differences: [], endpoint: ready };
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
-        endpoint = await this.read(name, requestOptions);
+        endpoint = await this.read(name, call);
       }
     }
 
     if (endpoint.state?.config_update === "IN_PROGRESS") {
       if (configDifferences(wanted, endpoint.pending_config).length === 0) {
-        await this.converge(endpoint, { tags, ai_gateway }, requestOptions);
-        const ready = wait ? await this.waitUntilEndpointReady({ name }, waitOptions) : endpoint;
+        await this.converge(endpoint, { tags, ai_gateway }, call);
+        const ready = wait ? await this.readyWait(name, waitOptions, undefined, call) : endpoint;
         return { action: "unchanged", differences: [], endpoint: ready };
       }
       // Another update is rolling out; a PUT now would be rejected.
-      endpoint = await this.waitUntilIdle(name, waitOptions);
+      endpoint = await this.waitUntilIdle(name, waitOptions, call);
     }
 
     const differences = configDifferences(wanted, endpoint.config);
-    await this.converge(endpoint, { tags, ai_gateway }, requestOptions);
+    await this.converge(endpoint, { tags, ai_gateway }, call);
     if (differences.length === 0) {
       const ready =
         wait && endpoint.state?.ready !== "READY"
-          ? await this.waitUntilEndpointReady({ name }, waitOptions)
+          ? await this.readyWait(name, waitOptions, undefined, call)
           : endpoint;
       return { action: "unchanged", differences, endpoint: ready };
     }
-    await this.recordPrevious(endpoint, requestOptions);
-    const updated = endpointRead(await this.updateConfig({ name, ...wanted }, requestOptions));
+    await this.recordPrevious(endpoint, call);
+    const updated = endpointRead(await this.updateConfig({ name, ...wanted }, call));
     const ready = wait
-      ? await this.waitUntilEndpointReady({ name }, waitOptions, updated.pending_config?.config_version)
+      ? await this.readyWait(name, waitOptions, updated.pending_config?.config_version, call)
       : updated;
     return { action: "updated", differences, endpoint: ready };
   }
@@ -566,8 +578,9 @@ export class ServingEndpointsAPI extends Service {
         { path: "percent", message: "must be a whole number between 1 and 99" },
       ]);
     }
-    const endpoint = await this.settled(name, options);
-    return this.applyPlan(endpoint, planCanary(endpoint.config!, entity, percent), true, options);
+    const call = this.rolloutCall(options);
+    const endpoint = await this.settled(name, call);
+    return this.applyPlan(endpoint, planCanary(endpoint.config!, entity, percent), true, call);
   }
 
   /** Changes the traffic split: explicit routes, or steps towards one entity (e.g. 25 → 50 → 100 %). */
@@ -576,13 +589,14 @@ export class ServingEndpointsAPI extends Service {
     shift: TrafficShift,
     options: RolloutOptions = {},
   ): Promise<ServingEndpointDetailed> {
-    let endpoint = await this.settled(name, options);
+    const call = this.rolloutCall(options);
+    let endpoint = await this.settled(name, call);
     if (!("steps" in shift && Array.isArray(shift.steps))) {
       return this.applyPlan(
         endpoint,
         planShift(endpoint.config!, shift as Record<string, number>),
         false,
-        options,
+        call,
       );
     }
     const { to, steps, pauseMs = 0, onStep } = shift as TrafficSteps;
@@ -602,12 +616,12 @@ export class ServingEndpointsAPI extends Service {
     for (const [i, percent] of steps.entries()) {
       const routes = { [to]: percent, [others[0]!]: 100 - percent };
       endpoint = await this.applyPlan(endpoint, planShift(endpoint.config!, routes), false, {
-        ...options,
+        ...call,
         wait: true,
       });
       await onStep?.(endpoint, percent);
       if (pauseMs > 0 && i < steps.length - 1) {
-        await this.ctx.clock.sleep(pauseMs, options.waitOptions?.signal ?? options.requestOptions?.signal);
+        await this.ctx.clock.sleep(pauseMs, call.requestOptions?.signal);
       }
     }
     return endpoint;
@@ -619,8 +633,9 @@ export class ServingEndpointsAPI extends Service {
     entityName?: string,
     options: RolloutOptions = {},
   ): Promise<ServingEndpointDetailed> {
-    const endpoint = await this.settled(name, options);
-    return this.applyPlan(endpoint, planPromote(endpoint.config!, entityName), true, options);
+    const call = this.rolloutCall(options);
+    const endpoint = await this.settled(name, call);
+    return this.applyPlan(endpoint, planPromote(endpoint.config!, entityName), true, call);
   }
 
   /**
@@ -629,16 +644,23 @@ export class ServingEndpointsAPI extends Service {
    * The config rolled back from is recorded in turn, so a second rollback undoes the first.
    */
   async rollback(name: string, options: RolloutOptions = {}): Promise<ServingEndpointDetailed> {
-    const endpoint = await this.settled(name, options);
+    const call = this.rolloutCall(options);
+    const endpoint = await this.settled(name, call);
     const tag = endpoint.tags?.find((t) => t.key === PREVIOUS_CONFIG_TAG)?.value;
-    return this.applyPlan(endpoint, planRollback(endpoint.config!, decodePrevious(tag)), true, options);
+    return this.applyPlan(endpoint, planRollback(endpoint.config!, decodePrevious(tag)), true, call);
+  }
+
+  /** A rollout's options with the call's options fixed once for all its steps. */
+  private rolloutCall(options: RolloutOptions): RolloutOptions {
+    return { ...options, requestOptions: this.call(options.requestOptions, options.waitOptions) };
   }
 
   /** The endpoint, once no update is rolling out; rollouts start from a served config. */
   private async settled(name: string, options: RolloutOptions): Promise<ServingEndpointDetailed> {
-    let endpoint = await this.read(name, options.requestOptions);
+    const call = options.requestOptions ?? {};
+    let endpoint = await this.read(name, call);
     if (endpoint.state?.config_update === "IN_PROGRESS")
-      endpoint = await this.waitUntilIdle(name, options.waitOptions ?? {});
+      endpoint = await this.waitUntilIdle(name, options.waitOptions ?? {}, call);
     if (!endpoint.config) throw new BrickmlError(`Serving endpoint ${name} serves no config yet`);
     return endpoint;
   }
@@ -807,7 +829,8 @@ export class ServingEndpointsAPI extends Service {
     batchAt: (index: number) => PredictionBatch,
     options: PredictBatchesOptions = {},
   ): Promise<PredictBatchedResult<P>> {
-    const { concurrency = 4, params, served_model_name, ...requestOptions } = options;
+    const { concurrency = 4, params, served_model_name, ...rest } = options;
+    const requestOptions = this.call(rest);
     const issues = [
       ...(Number.isInteger(count) && count >= 0
         ? []

@@ -1,4 +1,10 @@
-import { BrickmlError, isAbortError, isWaitTimeout, OperationFailedError } from "../core/errors.js";
+import {
+  BrickmlError,
+  isAbortError,
+  isTimeoutError,
+  isWaitTimeout,
+  OperationFailedError,
+} from "../core/errors.js";
 import { encodePath, type RequestOptions } from "../core/http.js";
 import { Service } from "../core/service.js";
 import { parseLenient, validate } from "../core/validation.js";
@@ -86,9 +92,10 @@ export class StatementExecutionAPI extends Service {
       req,
       "statements.waitUntilStatementSucceeded request",
     );
+    const call = this.call(requestOptions, waitOptions);
     const waiter: Waiter<StatementResponse, StatementResponse> = {
       what: `statement ${statement_id} to succeed`,
-      poll: (signal) => this.getStatement({ statement_id }, { ...requestOptions, signal }),
+      poll: (signal) => this.getStatement({ statement_id }, { ...call, signal }),
       state: (s) => s.status?.state ?? "UNKNOWN",
       message: (s) => s.status?.error?.message,
       outcome: (s) => {
@@ -97,13 +104,13 @@ export class StatementExecutionAPI extends Service {
         return s.status?.state === "SUCCEEDED" ? { done: s } : undefined;
       },
     };
-    return this.wait(waiter, { signal: requestOptions?.signal, ...waitOptions }, DEFAULT_WAIT_MS);
+    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call);
   }
 
   /**
    * Executes a statement and waits for it to succeed. If the caller aborts (signal) or the wait
    * times out, the statement is cancelled on the warehouse before the error is rethrown. When a
-   * signal is given and `wait_timeout` is not, the statement is submitted with `"0s"` so that its
+   * signal or a deadline is given and `wait_timeout` is not, the statement is submitted with `"0s"` so that its
    * id is known at once and an abort can always cancel it.
    */
   async executeAndWait(
@@ -111,9 +118,11 @@ export class StatementExecutionAPI extends Service {
     waitOptions: WaitOptions<StatementResponse> = {},
     requestOptions?: RequestOptions,
   ): Promise<StatementResponse> {
-    const signal = waitOptions.signal ?? requestOptions?.signal;
-    const body = signal && req.wait_timeout === undefined ? { ...req, wait_timeout: "0s" } : req;
-    const first = await this.executeStatement(body, { ...requestOptions, signal });
+    const call = this.call(requestOptions, waitOptions);
+    // With a signal or a deadline, the id must be known at once so the statement can be cancelled.
+    const stoppable = call.signal !== undefined || call.deadline !== undefined;
+    const body = stoppable && req.wait_timeout === undefined ? { ...req, wait_timeout: "0s" } : req;
+    const first = await this.executeStatement(body, call);
     const failure = statementFailure(first);
     if (failure) throw failure;
     if (first.status?.state === "SUCCEEDED") return first;
@@ -124,13 +133,9 @@ export class StatementExecutionAPI extends Service {
       );
     }
     try {
-      return await this.waitUntilStatementSucceeded(
-        { statement_id },
-        { ...waitOptions, signal },
-        requestOptions,
-      );
+      return await this.waitUntilStatementSucceeded({ statement_id }, waitOptions, call);
     } catch (error) {
-      if (isAbortError(error) || isWaitTimeout(error)) {
+      if (isAbortError(error) || isWaitTimeout(error) || isTimeoutError(error)) {
         // Stopping to poll does not stop a statement; cancel it so it does not run on unobserved.
         await this.cancelExecution({ statement_id }, { maxRetries: 2, timeout: 10_000 }).catch(
           () => undefined,

@@ -114,8 +114,9 @@ export class WarehousesAPI extends Service {
     waitOptions?: WaitOptions<WarehouseInfo>,
     requestOptions?: RequestOptions,
   ): Promise<WarehouseInfo> {
-    await this.start(req, requestOptions);
-    return this.waitUntilWarehouseRunning(req, waitOptions, requestOptions);
+    const call = this.call(requestOptions, waitOptions);
+    await this.start(req, call);
+    return this.waitUntilWarehouseRunning(req, waitOptions, call);
   }
 
   async stopAndWait(
@@ -123,8 +124,9 @@ export class WarehousesAPI extends Service {
     waitOptions?: WaitOptions<WarehouseInfo>,
     requestOptions?: RequestOptions,
   ): Promise<WarehouseInfo> {
-    await this.stop(req, requestOptions);
-    return this.waitUntilWarehouseStopped(req, waitOptions, requestOptions);
+    const call = this.call(requestOptions, waitOptions);
+    await this.stop(req, call);
+    return this.waitUntilWarehouseStopped(req, waitOptions, call);
   }
 
   /** Waits for RUNNING; STOPPED, DELETING or DELETED on the way end the wait with OperationFailedError. */
@@ -152,9 +154,10 @@ export class WarehousesAPI extends Service {
     requestOptions: RequestOptions | undefined,
   ): Promise<WarehouseInfo> {
     const { id } = validate(warehouseIdRequest, req, "warehouses wait request");
+    const call = this.call(requestOptions, waitOptions);
     const waiter: Waiter<WarehouseInfo, WarehouseInfo> = {
       what: `warehouse ${id} to be ${target}`,
-      poll: (signal) => this.get({ id }, { ...requestOptions, signal }),
+      poll: (signal) => this.get({ id }, { ...call, signal }),
       state: (w) => w.state ?? "UNKNOWN",
       message: (w) => w.health?.summary ?? w.health?.message,
       url: () => `${this.ctx.host}/sql/warehouses/${encodeURIComponent(id)}`,
@@ -173,6 +176,6 @@ export class WarehousesAPI extends Service {
         return undefined;
       },
     };
-    return this.wait(waiter, { signal: requestOptions?.signal, ...waitOptions }, DEFAULT_WAIT_MS);
+    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call);
   }
 }

@@ -60,3 +60,12 @@ export function numberOption(
   }
   return n;
 }
+
+/** Parses a positional argument that must be a positive integer (an id), or throws a UsageError naming it. */
+export function positiveInteger(what: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`the ${what} must be a positive integer, got "${value}"`);
+  }
+  return n;
+}

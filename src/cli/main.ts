@@ -1,5 +1,6 @@
+import { closest } from "../core/suggest.js";
 import { VERSION } from "../version.js";
-import { exitCodeOf } from "./client.js";
+import { exitCodeOf, messageOf } from "./client.js";
 import { type CliIO, type Command, UsageError } from "./command.js";
 
 function overview(commands: Command[]): string {
@@ -25,6 +26,11 @@ function findCommand(commands: Command[], args: string[]): Command | undefined {
   return best;
 }
 
+/** A command whose name is a likely typo of what was typed (compared word for word). */
+function suggest(commands: Command[], words: string[]): string | undefined {
+  return commands.find((c) => closest(words.slice(0, c.name.split(" ").length).join(" "), [c.name]))?.name;
+}
+
 /** Runs the command line `args` (without node and script); resolves with the exit code. */
 export async function main(args: string[], io: CliIO, commands: Command[]): Promise<number> {
   const [name] = args;
@@ -38,11 +44,11 @@ export async function main(args: string[], io: CliIO, commands: Command[]): Prom
   }
   const command = findCommand(commands, args);
   if (!command) {
-    const words = args
-      .filter((a) => !a.startsWith("-"))
-      .slice(0, 2)
-      .join(" ");
-    io.stderr.write(`brickml: unknown command "${words}"\n\n${overview(commands)}`);
+    const words = args.filter((a) => !a.startsWith("-"));
+    const typed = words.slice(0, 2).join(" ");
+    const suggestion = suggest(commands, words);
+    const hint = suggestion ? ` Did you mean \`brickml ${suggestion}\`?` : "";
+    io.stderr.write(`brickml: unknown command "${typed}".${hint}\n\n${overview(commands)}`);
     return 2;
   }
   try {
@@ -54,7 +60,7 @@ export async function main(args: string[], io: CliIO, commands: Command[]): Prom
       );
       return 2;
     }
-    io.stderr.write(`brickml ${command.name}: ${(e as Error)?.message ?? String(e)}\n`);
+    io.stderr.write(`brickml ${command.name}: ${messageOf(e, io)}\n`);
     return exitCodeOf(e);
   }
 }

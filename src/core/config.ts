@@ -66,7 +66,34 @@ export interface ResolvedConfig {
   allowInsecureHttp: boolean;
   /** Where each value came from, for error messages. Never holds the values themselves. */
   sources: Record<string, string>;
+  /** The host was written without a scheme and taken as https://. */
+  schemeAdded: boolean;
 }
+
+/**
+ * How error messages name the settings a caller passes in code: library options by default; the
+ * command line names its flags instead.
+ */
+export interface SettingNames {
+  /** The source of a value passed in code, e.g. `options` or `--host`. */
+  given(attr: string): string;
+  /** How to pass a host, e.g. `pass { host } to new Databricks()` or `pass --host`. */
+  host: string;
+  /** How to name a profile, e.g. `{ profile }` or `--profile`. */
+  profile: string;
+  /** How to pass credentials in code (`pass { token } / { tokenProvider }, `), or "". */
+  credentials: string;
+  /** How to allow plain http to other hosts, or why it cannot be. */
+  insecureHttp: string;
+}
+
+export const LIBRARY_NAMES: SettingNames = {
+  given: () => "options",
+  host: "Pass { host } to new Databricks()",
+  profile: "{ profile }",
+  credentials: "or pass { token } / { tokenProvider }, ",
+  insecureHttp: "or pass { allowInsecureHttp: true } for a trusted local network",
+};
 
 type Attr =
   | "host"
@@ -156,12 +183,13 @@ function applyConfigFile(
   sources: Record<string, string>,
   set: (attr: Attr, value: string | undefined, source: string) => void,
   options: DatabricksOptions,
+  names: SettingNames,
 ): string {
   const explicit = explicitSetting(values, sources, options);
   if (!values.profile && explicit) {
     return (
       `The config file ${configFile} was not read because ${explicit} was set and no profile was named; ` +
-      "name one with { profile } or DATABRICKS_CONFIG_PROFILE to use it."
+      `name one with ${names.profile} or DATABRICKS_CONFIG_PROFILE to use it.`
     );
   }
   let text: string;
@@ -199,7 +227,10 @@ function applyConfigFile(
   return `Profile ${name} in ${configFile} was read.`;
 }
 
-export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
+export function resolveConfig(
+  options: DatabricksOptions = {},
+  names: SettingNames = LIBRARY_NAMES,
+): ResolvedConfig {
   const env = options.env ?? process.env;
   const values: Partial<Record<Attr, string>> = {};
   const sources: Record<string, string> = {};
@@ -209,15 +240,16 @@ export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
     sources[attr] = source;
   };
 
-  for (const attr of Object.keys(ENV) as Attr[]) set(attr, options[attr] as string | undefined, "options");
+  for (const attr of Object.keys(ENV) as Attr[])
+    set(attr, options[attr] as string | undefined, names.given(attr));
   for (const attr of Object.keys(ENV) as Attr[]) set(attr, env[ENV[attr]], `env ${ENV[attr]}`);
 
   const configFile = values.configFile ?? join(options.env?.HOME ?? homedir(), ".databrickscfg");
-  const fileNote = applyConfigFile(configFile, values, sources, set, options);
+  const fileNote = applyConfigFile(configFile, values, sources, set, options, names);
 
   if (!values.host) {
     throw new ConfigError(
-      "No Databricks host configured. Pass { host } to new Databricks(), set DATABRICKS_HOST, " +
+      `No Databricks host configured. ${names.host}, set DATABRICKS_HOST, ` +
         `or add host = https://<workspace> to a profile in ${configFile}. ${fileNote}`,
     );
   }
@@ -233,7 +265,7 @@ export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
   if (url.protocol === "http:" && !isLoopback(url.hostname) && !options.allowInsecureHttp) {
     throw new ConfigError(
       `The host ${host} (from ${sources.host}) uses plain http://, which would send credentials in clear text. ` +
-        "Use https://, or pass { allowInsecureHttp: true } for a trusted local network.",
+        `Use https://, ${names.insecureHttp}.`,
     );
   }
 
@@ -251,7 +283,7 @@ export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
       throw new ConfigError(
         `No credentials configured for ${host} (host from ${sources.host}). Set DATABRICKS_TOKEN (personal access token), ` +
           "or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth service principal), " +
-          `or pass { token } / { tokenProvider }, or add them to a profile in ${configFile}. ${fileNote}`,
+          `${names.credentials}or add them to a profile in ${configFile}. ${fileNote}`,
       );
     }
     if (kinds.length > 1) {
@@ -276,5 +308,6 @@ export function resolveConfig(options: DatabricksOptions = {}): ResolvedConfig {
     scopes: options.scopes ?? ["all-apis"],
     allowInsecureHttp: options.allowInsecureHttp ?? false,
     sources,
+    schemeAdded: !/^[a-z][a-z0-9+.-]*:\/\//i.test(values.host.trim()),
   };
 }

@@ -17,6 +17,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from "./errors.js";
+import { parseJson } from "./json.js";
 import { redact, redactDeep } from "./redact.js";
 
 type ErrorClass = new (init: DatabricksErrorInit) => DatabricksError;
@@ -122,7 +123,7 @@ function decodeBody(body: unknown): unknown {
     const t = body.trim();
     if (t.startsWith("{")) {
       try {
-        return JSON.parse(t);
+        return parseJson(t);
       } catch {
         return body;
       }

@@ -117,13 +117,16 @@ export class DeadlineExceededError extends DatabricksError {
 /** The request never got an HTTP answer (refused, reset, DNS, TLS). */
 export class ConnectionError extends BrickmlError {
   override readonly code: string = "CONNECTION";
+  /** The host has not answered any request yet (set only where fail-fast on first contact is on). */
+  readonly hostNeverAnswered: boolean;
   constructor(
     message: string,
     readonly method: string,
     readonly path: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hostNeverAnswered?: boolean },
   ) {
     super(message, options);
+    this.hostNeverAnswered = options?.hostNeverAnswered ?? false;
   }
 }
 

@@ -22,6 +22,7 @@ import {
   TimeoutError,
   UnexpectedResponseError,
 } from "./errors.js";
+import { parseJson, stringifyJson } from "./json.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { secretsOf } from "./redact.js";
 import { CERTIFICATE_ERRORS, parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
@@ -97,6 +98,12 @@ export interface TransportSettings {
   workspaceId?: string | undefined;
   onRequest?: ((event: RequestEvent) => void) | undefined;
   headers?: Record<string, string> | undefined;
+  /**
+   * Fail fast on a host that has never answered: until the first HTTP answer, an attempt times
+   * out after this many ms and a failure without an answer (refused, DNS, TLS, silence) is not
+   * retried. A wrong host then fails in seconds instead of after the whole retry budget.
+   */
+  firstContactTimeoutMs?: number | undefined;
 }
 
 /** The request id of the response a result came from, when the server sent one. */
@@ -202,10 +209,17 @@ export class Transport {
   constructor(
     readonly axios: HttpClient,
     readonly settings: TransportSettings,
+    /** Whether the host has answered yet; shared by the transports derived from this one. */
+    private readonly contact = { answered: false },
   ) {}
 
   with(overrides: Partial<TransportSettings>): Transport {
-    return new Transport(this.axios, { ...this.settings, ...overrides });
+    return new Transport(this.axios, { ...this.settings, ...overrides }, this.contact);
+  }
+
+  /** Set while fail-fast applies: the host has never answered and first contact is bounded. */
+  private get firstContactMs(): number | undefined {
+    return this.contact.answered ? undefined : this.settings.firstContactTimeoutMs;
   }
 
   // The connection pool keeps the last request of each socket, Authorization header included:
@@ -253,6 +267,8 @@ export class Transport {
     const afterFailure = async (error: Error, attemptNumber: number, retriesLeft: number) => {
       if (signal?.aborted) throw abortReason(signal);
       if (error instanceof AbortError) throw error;
+      if (this.firstContactMs !== undefined && !spec.anonymous)
+        throw unreachable(spec, this.settings.host, error);
       const decision = shouldRetry(error, safe);
       if (!decision.retry || retriesLeft <= 0) throw error;
       const delay = retryDelay(error, attemptNumber, retry, this.settings.random);
@@ -309,7 +325,7 @@ export class Transport {
       );
     }
     const perAttempt = options.timeout ?? (spec.kind === "query" ? s.queryTimeoutMs : s.timeoutMs);
-    const timeoutMs = Math.min(perAttempt, remaining);
+    const timeoutMs = Math.min(perAttempt, remaining, this.firstContactMs ?? perAttempt);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError("attempt timed out")), timeoutMs);
     const onAbort = () => controller.abort(abortReason(options.signal!));
@@ -328,7 +344,7 @@ export class Transport {
       data = typeof spec.data === "function" ? spec.data() : spec.data;
       headers["Content-Type"] = spec.contentType ?? "application/octet-stream";
     } else if (spec.body !== undefined) {
-      data = JSON.stringify(spec.body);
+      data = stringifyJson(spec.body);
       headers["Content-Type"] = "application/json";
     }
     if (spec.responseType === undefined || spec.responseType === "json")
@@ -379,6 +395,7 @@ export class Transport {
       options.signal?.removeEventListener("abort", onAbort);
     }
 
+    if (!spec.anonymous) this.contact.answered = true;
     const resHeaders = flattenHeaders(res.headers);
     const requestId = resHeaders["x-request-id"] ?? resHeaders["x-databricks-request-id"];
     if (res.status >= 300) {
@@ -399,7 +416,7 @@ export class Transport {
     this.emit(spec, attempt, started, res.status, requestId);
     let parsed: unknown = res.data;
     if (spec.responseType === undefined || spec.responseType === "json") {
-      parsed = parseJson(res.data);
+      parsed = parseBody(res.data);
       // Databricks answers with a JSON object (a bare list from some model endpoints); anything
       // else — text from a proxy's page, `null`, a number — cannot be what the caller asked for.
       if (parsed === null || typeof parsed !== "object") {
@@ -456,6 +473,29 @@ function connectionError(spec: RequestSpec, cause: unknown): ConnectionError {
   );
 }
 
+/**
+ * The error for a first request that got no HTTP answer while fail-fast applies, saying what
+ * happened in words; the caller's own errors (credentials, a refused redirect) pass unchanged.
+ */
+function unreachable(spec: RequestSpec, host: string, error: Error): Error {
+  if (!(error instanceof ConnectionError || error instanceof TimeoutError)) return error;
+  const code = (error.cause as { code?: string } | undefined)?.code;
+  const reason =
+    error instanceof TimeoutError
+      ? "no answer"
+      : code === "ECONNREFUSED"
+        ? "connection refused"
+        : code === "ENOTFOUND" || code === "EAI_AGAIN"
+          ? "the host name does not resolve (DNS)"
+          : code && (CERTIFICATE_ERRORS.has(code) || /SSL|TLS|EPROTO/.test(code))
+            ? `TLS failed (${error.message.replace(/^\S+ \S+: /, "")})`
+            : `the connection failed (${code ?? error.message})`;
+  return new ConnectionError(`${host} never answered: ${reason}`, spec.method, spec.path, {
+    cause: { code: code ?? "TIMEOUT" },
+    hostNeverAnswered: true,
+  });
+}
+
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new TypeError(`Non-error was thrown: "${String(e)}"`);
 }
@@ -494,11 +534,11 @@ function describeBody(body: unknown): string {
   return body.length > 40 ? `text (${JSON.stringify(body.slice(0, 40))}…)` : `text (${JSON.stringify(body)})`;
 }
 
-function parseJson(text: unknown): unknown {
+function parseBody(text: unknown): unknown {
   if (typeof text !== "string") return text;
   if (text.trim() === "") return {};
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return text;
   }

@@ -62,6 +62,7 @@ export function shouldRetry(error: unknown, safe: boolean): RetryDecision {
     return { retry: false, reason: `HTTP ${s} ${error.errorCode}` };
   }
   if (error instanceof ConnectionError) {
+    if (error.hostNeverAnswered) return { retry: false, reason: "the host has never answered" };
     const code = (error.cause as { code?: string } | undefined)?.code ?? "";
     if (CONNECT_PHASE.has(code)) return { retry: true, reason: `connect failed: ${code}` };
     if (CERTIFICATE_ERRORS.has(code)) return { retry: false, reason: `certificate rejected: ${code}` };

@@ -1,3 +1,4 @@
+import { deadlineOf, fixCall } from "./call.js";
 import type { Clock } from "./clock.js";
 import type { RequestOptions, RequestSpec, Transport } from "./http.js";
 import { type Waiter, type WaitOptions, waitFor } from "./wait.js";
@@ -19,7 +20,27 @@ export abstract class Service {
     return this.ctx.transport.request<T>(spec, options);
   }
 
-  protected wait<S, R>(waiter: Waiter<S, R>, options: WaitOptions<S>, defaultTimeoutMs: number): Promise<R> {
-    return waitFor(waiter, options, { clock: this.ctx.clock, random: this.ctx.random, defaultTimeoutMs });
+  /**
+   * Fixes the options of a public method that sends more than one request (see `fixCall`):
+   * pass the result to every request, wait and step of the call.
+   */
+  protected call(options: RequestOptions | undefined, wait?: { signal?: AbortSignal | undefined }) {
+    return fixCall(options, this.ctx.clock, wait);
+  }
+
+  /** Polls until `waiter` settles; `call` (fixed options) bounds the wait by the call's deadline and signal. */
+  protected wait<S, R>(
+    waiter: Waiter<S, R>,
+    options: WaitOptions<S>,
+    defaultTimeoutMs: number,
+    call?: RequestOptions,
+  ): Promise<R> {
+    const signal = call?.signal ?? options.signal;
+    return waitFor(waiter, signal ? { ...options, signal } : options, {
+      clock: this.ctx.clock,
+      random: this.ctx.random,
+      defaultTimeoutMs,
+      deadline: deadlineOf(call),
+    });
   }
 }

@@ -76,3 +76,9 @@ export const pathSegment = z
   .string()
   .min(1, "must not be empty")
   .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");
+
+/**
+ * An int64 field of a response, as its exact decimal string: the transport reads integers beyond
+ * 2^53 − 1 as strings, and smaller ones are turned into strings here, so the type is one.
+ */
+export const int64 = z.union([z.string(), z.number()]).transform(String);

@@ -1,5 +1,5 @@
 import { abortReason, type Clock, systemClock } from "./clock.js";
-import { AbortError, ValidationError, WaitTimeoutError } from "./errors.js";
+import { AbortError, TimeoutError, ValidationError, WaitTimeoutError } from "./errors.js";
 import { shouldRetry } from "./retry.js";
 
 /** Reported to `onProgress` whenever the observed state changes. */
@@ -46,6 +46,8 @@ export interface WaitContext {
   clock?: Clock;
   random?: () => number;
   defaultTimeoutMs: number;
+  /** The deadline of the call the wait is part of (ms since the epoch): the wait ends by it too. */
+  deadline?: number | undefined;
 }
 
 // The poll in flight when the time is up may take this long to answer before the wait gives up.
@@ -70,7 +72,8 @@ export async function waitFor<S, R>(
   const minDelay = options.minDelayMs ?? 250;
   const maxDelay = Math.max(minDelay, options.maxDelayMs ?? 10_000);
   const start = clock.now();
-  const deadline = start + timeout;
+  const callDeadline = ctx.deadline ?? Number.POSITIVE_INFINITY;
+  const deadline = Math.min(start + timeout, callDeadline);
   let polls = 0;
   let last: S | undefined;
   let lastState: string | undefined;
@@ -80,6 +83,12 @@ export async function waitFor<S, R>(
   const timedOut = () => {
     const elapsed = clock.now() - start;
     const error = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
+    if (clock.now() >= callDeadline) {
+      return new TimeoutError(
+        `The call's deadline passed after ${elapsed} ms of waiting for ${waiter.what}; last state: ${lastState ?? "unknown"}${error}`,
+        { cause: lastError },
+      );
+    }
     return new WaitTimeoutError(
       `Timed out after ${Math.round(elapsed / 1000)} s waiting for ${waiter.what}; last state: ${lastState ?? "unknown"}${error}. ` +
         "Pass a longer { timeout } to keep waiting.",
@@ -92,10 +101,15 @@ export async function waitFor<S, R>(
 
   for (;;) {
     if (options.signal?.aborted) throw abortReason(options.signal);
+    if (clock.now() >= callDeadline) throw timedOut();
     let resource: S | undefined;
+    // The poll in flight at the wait's timeout gets a grace; none past the call's deadline.
     const bound = boundedPoll(
       options.signal,
-      Math.max(deadline - clock.now(), Math.min(LAST_POLL_GRACE_MS, timeout)),
+      Math.min(
+        Math.max(deadline - clock.now(), Math.min(LAST_POLL_GRACE_MS, timeout)),
+        callDeadline - clock.now(),
+      ),
     );
     try {
       resource = await waiter.poll(bound.signal);

@@ -1,4 +1,5 @@
 import type { Databricks } from "../client.js";
+import { fixCall } from "../core/call.js";
 import { ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import type { WaitOptions } from "../core/wait.js";
@@ -141,7 +142,8 @@ export class ModelVersion {
         { path: "cluster", message: "give exactly one of cluster or clusterId" },
       ]);
     }
-    await notebook.upload({ content: batchScoringSource(), language: "PYTHON" }, options.requestOptions);
+    const call = fixCall(options.requestOptions, this.db.ctx.clock);
+    await notebook.upload({ content: batchScoringSource(), language: "PYTHON" }, call);
     return notebook.run({
       ...(options.cluster ? { cluster: options.cluster } : { clusterId: options.clusterId! }),
       parameters: {
@@ -151,7 +153,7 @@ export class ModelVersion {
         result_column: options.resultColumn ?? "prediction",
       },
       runName: `brickml batch score ${this.fullName}/${this.version}`,
-      ...(options.requestOptions ? { requestOptions: options.requestOptions } : {}),
+      requestOptions: call,
     });
   }
 }

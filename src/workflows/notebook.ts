@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import type { Databricks } from "../client.js";
+import { fixCall } from "../core/call.js";
 import { isNotFound, ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import { TrainingRun } from "./training-run.js";
@@ -56,14 +57,15 @@ export class Notebook {
 
   /** Uploads a local notebook file or inline source (replacing what is there), creating folders. */
   async upload(source: string | NotebookSource, options: RequestOptions = {}): Promise<this> {
-    await this.db.workspace.mkdirs({ path: parentOf(this.path) }, options);
+    const call = fixCall(options, this.db.ctx.clock);
+    await this.db.workspace.mkdirs({ path: parentOf(this.path) }, call);
     if (typeof source === "string") {
       if (!existsSync(source)) {
         throw new ValidationError("notebook upload", [
           { path: "source", message: `local file ${source} does not exist` },
         ]);
       }
-      await this.db.workspace.uploadNotebook(source, this.path, { overwrite: true }, options);
+      await this.db.workspace.uploadNotebook(source, this.path, { overwrite: true }, call);
     } else {
       const language = source.language ?? LANGUAGE_BY_EXTENSION[extname(this.path).toLowerCase()] ?? "PYTHON";
       await this.db.workspace.import(
@@ -74,7 +76,7 @@ export class Notebook {
           content: Buffer.from(source.content).toString("base64"),
           overwrite: true,
         },
-        options,
+        call,
       );
     }
     return this;

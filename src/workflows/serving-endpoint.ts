@@ -1,5 +1,6 @@
 import type { Table } from "apache-arrow";
 import type { Databricks } from "../client.js";
+import { fixCall } from "../core/call.js";
 import { BrickmlError, isOperationFailed, ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import type { WaitOptions } from "../core/wait.js";
@@ -148,7 +149,8 @@ export class ServingEndpoint {
    * entity, the feature columns and `prediction` — ready for `driftReport`.
    */
   async inferenceTable(options: InferenceTableOptions = {}): Promise<Table> {
-    const { warehouse_id, since, limit, unpack = true, waitTimeout, ...requestOptions } = options;
+    const { warehouse_id, since, limit, unpack = true, waitTimeout, ...rest } = options;
+    const requestOptions = fixCall(rest, this.db.ctx.clock);
     const endpoint = await this.refresh(requestOptions);
     const location = inferenceTableOf({
       name: this.name,
@@ -189,7 +191,8 @@ export class ServingEndpoint {
 
   /** Sends `percent` % of the traffic to `version`, next to the version serving now. */
   async canary(version: ModelVersion, percent: number, options: RolloutStepOptions = {}): Promise<Endpoint> {
-    const current = await this.refresh(options.requestOptions);
+    const requestOptions = fixCall(options.requestOptions, this.db.ctx.clock, options.waitOptions);
+    const current = await this.refresh(requestOptions);
     const base = current.config?.served_entities?.[0];
     if (!base)
       throw new BrickmlError(`Serving endpoint ${this.name} serves nothing yet; deploy a version first`);
@@ -198,7 +201,7 @@ export class ServingEndpoint {
       scaleToZero: base.scale_to_zero_enabled ?? undefined,
       workloadType: base.workload_type ?? undefined,
     });
-    return this.db.servingEndpoints.canary(this.name, entity, percent, options);
+    return this.db.servingEndpoints.canary(this.name, entity, percent, { ...options, requestOptions });
   }
 
   /** Gives the newest served entity (or `entityName`) all the traffic and drops the others. */
@@ -213,14 +216,15 @@ export class ServingEndpoint {
 
   /** Recent server logs of a served entity (default: the first one). */
   async logs(servedModelName?: string, options?: RequestOptions): Promise<string> {
-    const entity = servedModelName ?? (await this.firstEntity(options));
-    return (await this.db.servingEndpoints.logs({ name: this.name, served_model_name: entity }, options))
-      .logs;
+    const call = fixCall(options, this.db.ctx.clock);
+    const entity = servedModelName ?? (await this.firstEntity(call));
+    return (await this.db.servingEndpoints.logs({ name: this.name, served_model_name: entity }, call)).logs;
   }
 
   async buildLogs(servedModelName?: string, options?: RequestOptions): Promise<string> {
-    const entity = servedModelName ?? (await this.firstEntity(options));
-    return (await this.db.servingEndpoints.buildLogs({ name: this.name, served_model_name: entity }, options))
+    const call = fixCall(options, this.db.ctx.clock);
+    const entity = servedModelName ?? (await this.firstEntity(call));
+    return (await this.db.servingEndpoints.buildLogs({ name: this.name, served_model_name: entity }, call))
       .logs;
   }
 

@@ -1,4 +1,5 @@
 import type { Databricks } from "../client.js";
+import { fixCall } from "../core/call.js";
 import { BrickmlError, isNotFound } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import type { WaitOptions } from "../core/wait.js";
@@ -64,7 +65,8 @@ export class TrainingRun {
 
   /** The output of the run's notebook task (exit value, or error and trace). */
   async output(options?: RequestOptions): Promise<RunOutput> {
-    return this.db.jobs.getRunOutput({ run_id: await this.taskRunId(options) }, options);
+    const call = fixCall(options, this.db.ctx.clock);
+    return this.db.jobs.getRunOutput({ run_id: await this.taskRunId(call) }, call);
   }
 
   async cancel(options?: RequestOptions): Promise<void> {
@@ -73,15 +75,16 @@ export class TrainingRun {
 
   /** The MLflow run the notebook logged, found by the job-run tags Databricks puts on it. */
   async mlflowRun(options?: RequestOptions): Promise<MlflowRun> {
-    const run = this.last ?? (await this.refresh(options));
+    const call = fixCall(options, this.db.ctx.clock);
+    const run = this.last ?? (await this.refresh(call));
     const ids = new Set([String(this.runId), ...(run.tasks ?? []).map((t) => String(t.run_id))]);
     const filter = [...ids].map((id) => `tags.mlflow.databricks.jobRunID = '${id}'`);
-    const experimentIds = await this.experimentIds(options);
+    const experimentIds = await this.experimentIds(call);
     for (let i = 0; i < experimentIds.length; i += 100) {
       const batch = experimentIds.slice(i, i + 100);
       for (const f of filter) {
         const page = await this.db.runs
-          .search({ experiment_ids: batch, filter: f, max_results: 1 }, options)
+          .search({ experiment_ids: batch, filter: f, max_results: 1 }, call)
           .firstPage();
         const found = page.items[0];
         if (found) return found;
@@ -95,9 +98,10 @@ export class TrainingRun {
 
   /** Registers the model this run logged as a new Unity Catalog version and waits until it is READY. */
   async registerModel(fullName: string, options: RegisterModelOptions = {}): Promise<ModelVersion> {
-    const mlflowRun = await this.mlflowRun(options.requestOptions);
+    const call = fixCall(options.requestOptions, this.db.ctx.clock, options.wait);
+    const mlflowRun = await this.mlflowRun(call);
     const runId = String(mlflowRun.info?.run_id);
-    await new RegisteredModel(this.db, fullName).getOrCreate(options.requestOptions);
+    await new RegisteredModel(this.db, fullName).getOrCreate(call);
     const info = await this.db.modelVersions.createAndWait(
       {
         name: fullName,
@@ -107,10 +111,10 @@ export class TrainingRun {
         ...(options.registrationId ? { registration_id: options.registrationId } : {}),
       },
       options.wait,
-      options.requestOptions,
+      call,
     );
     const version = new ModelVersion(this.db, fullName, Number(info.version), info);
-    if (options.alias) await version.setAlias(options.alias, options.requestOptions);
+    if (options.alias) await version.setAlias(options.alias, call);
     return version;
   }
 

@@ -59,8 +59,8 @@ describe("brickml deploy, runs wait, endpoints status", () => {
     expect(ok.out).toContain("READY / NOT_UPDATING");
     expect(ok.out).toContain("100% of traffic");
     const missing = await cli(emu, ["endpoints", "status", "nope"]);
-    expect(missing.code).toBe(1);
-    expect(missing.err).toContain("nope");
+    expect(missing.code).toBe(5);
+    expect(missing.err).toContain(`serving endpoint nope does not exist in ${emu.url}`);
   });
 
   it("waits for runs: 0 on success, 1 on failure with the task error, 2 on bad usage", async () => {

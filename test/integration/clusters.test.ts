@@ -26,7 +26,7 @@ describe("clusters against the emulator", () => {
       num_workers: 2,
     });
     expect(cluster.executors).toHaveLength(2);
-    expect(cluster.spark_context_id).toBeGreaterThan(0);
+    expect(cluster.spark_context_id).toMatch(/^[1-9]\d*$/);
     expect(events.map((e) => e.state)).toEqual(["PENDING", "RUNNING"]);
     expect(events[0].message).toContain("Finding instances");
     expect(events[0].url).toBe(`${emu.url}/#setting/clusters/${cluster.cluster_id}/configuration`);

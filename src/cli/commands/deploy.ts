@@ -35,7 +35,7 @@ export const deployCommand: Command = {
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError("give exactly one spec file");
     const spec = await readSpec(positionals[0]!);
-    const db = clientFor(io, values.profile);
+    const db = clientFor(io, values);
     const lifecycle = asUsage(() => db.lifecycle(spec as never));
     const plan = await asUsageAsync(() => lifecycle.plan());
     if (!values.json) io.stdout.write(planText(plan));

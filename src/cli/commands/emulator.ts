@@ -87,6 +87,11 @@ export const emulatorCommand: Command = {
           : {}),
         ...(values.data ? { dataFile: values.data } : {}),
         ...(seed !== undefined ? { seed } : {}),
+      }).catch((e: NodeJS.ErrnoException) => {
+        if (e?.code !== "EADDRINUSE") throw e;
+        throw new Error(
+          `port ${port} is already in use. Pick another with --port N, or --port 0 for any free port`,
+        );
       });
       io.stdout.write(
         [

@@ -1,3 +1,4 @@
+import { isNotFound } from "../../core/errors.js";
 import { clientFor, EXIT, parseCommand } from "../client.js";
 import { type Command, UsageError } from "../command.js";
 
@@ -7,11 +8,13 @@ Prints a serving endpoint's state, its served entities and their traffic.
 
 Options:
   --profile P   Profile of ~/.databrickscfg to use
+  --host URL    Workspace URL (default: DATABRICKS_HOST, then the profile's host)
   --json        Print the endpoint as JSON
   -h, --help    Show this help
 
 Exit codes: 0 READY and not updating, 1 not serving as configured (not ready, update failed or
-in progress), 2 bad usage, 4 configuration or credentials.`;
+in progress), 2 bad usage, 4 configuration, credentials or an unreachable workspace, 5 no such
+endpoint.`;
 
 export const endpointsStatusCommand: Command = {
   name: "endpoints status",
@@ -22,8 +25,16 @@ export const endpointsStatusCommand: Command = {
     if (!parsed) return EXIT.ok;
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError("give exactly one endpoint name");
-    const db = clientFor(io, values.profile);
-    const e = await db.servingEndpoints.get({ name: positionals[0]! });
+    const db = clientFor(io, values);
+    const name = positionals[0]!;
+    const e = await db.servingEndpoints.get({ name }).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+    if (!e) {
+      io.stderr.write(`serving endpoint ${name} does not exist in ${db.config.host}\n`);
+      return EXIT.notFound;
+    }
     const serving = e.state?.ready === "READY" && e.state?.config_update === "NOT_UPDATING";
     if (values.json) {
       io.stdout.write(`${JSON.stringify(e, null, 2)}\n`);

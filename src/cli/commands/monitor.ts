@@ -26,10 +26,11 @@ Options:
   --html FILE      Also write the report as a self-contained HTML page with the charts
   --json           Print the report as JSON instead of text
   --profile P      Profile of ~/.databrickscfg to use
+  --host URL       Workspace URL (default: DATABRICKS_HOST, then the profile's host)
   -h, --help       Show this help
 
 Exit codes: 0 no drift, 1 drift (or the report could not be made; the reason is on stderr),
-2 bad usage, 4 configuration or credentials.`;
+2 bad usage, 4 configuration, credentials or an unreachable workspace, 5 no such endpoint.`;
 
 export const monitorCommand: Command = {
   name: "monitor",
@@ -63,7 +64,7 @@ export const monitorCommand: Command = {
       throw new UsageError("--baseline must be a table catalog.schema.table or a .json or .csv file");
     }
 
-    const db = clientFor(io, values.profile);
+    const db = clientFor(io, values);
     const warehouse_id = values.warehouse ?? (await pickWarehouse(db));
     const [baseline, recent] = await Promise.all([
       file ??

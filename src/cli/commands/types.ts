@@ -54,7 +54,7 @@ export const typesCommand: Command = {
     if (values.name !== undefined && !/^[A-Z][A-Za-z0-9]*$/.test(values.name)) {
       throw new UsageError(`--name must be a PascalCase identifier such as Churn, got "${values.name}"`);
     }
-    const { signatures, defaultName } = await readTarget(target, () => clientFor(io, values.profile));
+    const { signatures, defaultName } = await readTarget(target, () => clientFor(io, values));
     if (values.json) {
       io.stdout.write(`${JSON.stringify(signatures, null, 2)}\n`);
       return EXIT.ok;
