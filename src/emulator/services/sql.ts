@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { type ArrowModule, loadArrow } from "../../data/arrow-loader.js";
 import { ApiFault, invalidParameter, notFound } from "../errors.js";
+import { duckdbModulePath } from "../sql/duckdb-worker.js";
 import type { EmuRequest, EmuResponse } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 import {
@@ -9,7 +10,6 @@ import {
   SqlEngine,
   SqlFailure,
   type StatementParameter,
-  sqliteDriver,
 } from "./sql-engine.js";
 import {
   type Disposition,
@@ -52,7 +52,7 @@ export interface SqlState {
 
 /** What other emulator services (and tests) can do with the SQL warehouse's tables. */
 export interface SqlEmulatorExports {
-  /** False when the optional SQL engine (better-sqlite3) is not installed. */
+  /** False when the optional SQL engine (@duckdb/node-api) is not installed. */
   available(): boolean;
   /**
    * Creates `catalog.schema.table` when it is missing (columns with Databricks type names, e.g.
@@ -66,7 +66,7 @@ export interface SqlEmulatorExports {
   ): void;
   /** Declared columns of a table, or undefined when it does not exist. */
   tableColumns(fullName: string): Array<{ name: string; type: string }> | undefined;
-  /** Runs SQL at once (no warehouse, no clock); rows as SQLite gives them (bigint for integers). */
+  /** Runs SQL at once (no warehouse, no clock); rows typed as `ResultSet` describes (bigint for LONG). */
   query(sql: string, parameters?: Record<string, unknown>): ResultSet;
   /** Rows per result chunk (default 20 000); small values let tests exercise multi-chunk results. */
   setChunkRows(rows: number): void;
@@ -89,13 +89,9 @@ function engineOf(ctx: EmulatorContext): SqlEngine {
   const state = ctx.state<SqlState>("sql");
   let engine = engines.get(state);
   if (!engine) {
-    const Driver = sqliteDriver();
-    if (Driver instanceof Error) throw new ApiFault(501, ENGINE_ERROR_CODE, Driver.message);
-    engine = new SqlEngine(
-      Driver,
-      () => ctx.clock.now(),
-      () => ctx.random(),
-    );
+    const modulePath = duckdbModulePath();
+    if (modulePath instanceof Error) throw new ApiFault(501, ENGINE_ERROR_CODE, modulePath.message);
+    engine = new SqlEngine(modulePath, () => ctx.clock.now());
     engines.set(state, engine);
   }
   return engine;
@@ -467,7 +463,7 @@ export const sqlService: EmulatorService<SqlState, SqlEmulatorExports> = {
 
   exports(ctx) {
     return {
-      available: () => !(sqliteDriver() instanceof Error),
+      available: () => !(duckdbModulePath() instanceof Error),
       registerTable(fullName, columns, rows) {
         const engine = engineOf(ctx);
         engine.createTable(fullName, columns);
