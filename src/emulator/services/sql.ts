@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { type ArrowModule, loadArrow } from "../../data/arrow-loader.js";
 import { ApiFault, invalidParameter, notFound } from "../errors.js";
 import { duckdbModulePath } from "../sql/duckdb-worker.js";
+import { ThriftEndpoint, thriftModules } from "../sql/thrift.js";
 import type { EmuRequest, EmuResponse } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 import {
@@ -83,7 +84,21 @@ const ENGINE_ERROR_CODE = "NOT_IMPLEMENTED";
 // the emulator restarts from a data file, so those statements read as CLOSED.
 const engines = new WeakMap<SqlState, SqlEngine>();
 const results = new WeakMap<SqlState, Map<string, { columns: ResultColumn[]; chunks: StoredChunk[] }>>();
+const thriftEndpoints = new WeakMap<SqlState, ThriftEndpoint>();
 let arrowModule: ArrowModule | undefined;
+
+/** The Thrift endpoint of `@databricks/sql` (statements run at once on the warehouse's engine). */
+function thriftOf(ctx: EmulatorContext): ThriftEndpoint {
+  const state = ctx.state<SqlState>("sql");
+  let endpoint = thriftEndpoints.get(state);
+  if (!endpoint) {
+    const m = thriftModules();
+    if (m instanceof Error) throw new ApiFault(501, ENGINE_ERROR_CODE, m.message);
+    endpoint = new ThriftEndpoint(m, { execute: (sql, parameters) => engineOf(ctx).execute(sql, parameters) });
+    thriftEndpoints.set(state, endpoint);
+  }
+  return endpoint;
+}
 
 function engineOf(ctx: EmulatorContext): SqlEngine {
   const state = ctx.state<SqlState>("sql");
@@ -412,6 +427,15 @@ export const sqlService: EmulatorService<SqlState, SqlEmulatorExports> = {
         );
       }
       return { body: chunkView(req.ctx, st, index) };
+    });
+    // The HTTP path warehouses advertise (odbc_params.path), where the SQL driver speaks Thrift.
+    router.post("/sql/1.0/warehouses/:warehouse_id", async (req) => {
+      const endpoint = thriftOf(req.ctx);
+      engineOf(req.ctx);
+      if (!warehouses(req.ctx).use(req.params.warehouse_id!)) {
+        throw notFound(`SQL warehouse ${req.params.warehouse_id} does not exist.`);
+      }
+      return { raw: await endpoint.handle(req.raw), contentType: "application/x-thrift" };
     });
     // Presigned result files: no bearer token (a token is refused, as cloud storage does).
     router.get(
