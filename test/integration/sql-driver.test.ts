@@ -54,9 +54,9 @@ describe("db.sql() through the real @databricks/sql driver", () => {
       await sql.sql("INSERT INTO main.drv.t VALUES (:id, :name, :score)", {
         parameters: { id: 1n, name: "ada", score: 0.5 },
       });
-      expect(await sql.sql("SELECT * FROM main.drv.t WHERE name = :name", { parameters: { name: "ada" } })).toEqual(
-        [{ id: 1, name: "ada", score: 0.5 }],
-      );
+      expect(
+        await sql.sql("SELECT * FROM main.drv.t WHERE name = :name", { parameters: { name: "ada" } }),
+      ).toEqual([{ id: 1, name: "ada", score: 0.5 }]);
       const table = await sql.sql("SELECT id, score FROM main.drv.t", { format: "arrow" });
       expect(table.numRows).toBe(1);
       expect(String(table.schema.fields.map((f) => f.type))).toBe("Int64,Float64");
@@ -75,6 +75,33 @@ describe("db.sql() through the real @databricks/sql driver", () => {
     expect(isOperationFailed(err)).toBe(true);
     expect(String((err as Error).message)).toContain("TABLE_OR_VIEW_NOT_FOUND");
     expect((err as { info?: { sql_state?: string } }).info?.sql_state).toBe("42P01");
+  });
+
+  it("serves column-based results to a driver that does not read Arrow", async () => {
+    const { DBSQLClient } = (await import("@databricks/sql")) as unknown as {
+      DBSQLClient: new () => any;
+    };
+    const client = new DBSQLClient();
+    client.getConfig().arrowEnabled = false;
+    const connectionOptions = client.getConnectionOptions.bind(client);
+    client.getConnectionOptions = (o: unknown) => ({ ...connectionOptions(o), https: false });
+    const url = new URL(emu.url);
+    await client.connect({ host: url.hostname, port: Number(url.port), path: httpPath, token: emu.token });
+    const session = await client.openSession();
+    try {
+      const op = await session.executeStatement(
+        "SELECT 1 AS i, true AS b, 'x' AS s, CAST(NULL AS DOUBLE) AS n, DATE '2024-01-02' AS d",
+      );
+      expect(await op.fetchAll()).toEqual([{ i: 1, b: true, s: "x", n: null, d: "2024-01-02" }]);
+      const schema = await op.getSchema();
+      expect(schema.columns.map((c: any) => c.typeDesc.types[0].primitiveEntry.type)).toEqual([
+        3, 0, 7, 6, 17,
+      ]);
+      await op.close();
+    } finally {
+      await session.close();
+      await client.close();
+    }
   });
 
   it("answers 404 on the HTTP path of a warehouse that does not exist", async () => {

@@ -1,6 +1,6 @@
 import { typeNameOf } from "../../data/sql-types.js";
 import { hasManyStatements, quote, toDuckDb } from "../sql/dialect.js";
-import { type DuckResult, DuckDbWorker, type DuckStep, type DuckType } from "../sql/duckdb-worker.js";
+import { DuckDbWorker, type DuckResult, type DuckStep, type DuckType } from "../sql/duckdb-worker.js";
 import { type DatabricksType, databricksType, duckTypeText } from "../sql/types.js";
 
 /** A column of a result, in the Statement Execution API's terms. */
@@ -157,7 +157,8 @@ function literal(v: unknown): string {
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : `'${v}'`;
   if (typeof v === "bigint") return String(v);
   if (v instanceof Date) return `'${v.toISOString().replace("T", " ").replace("Z", "")}'`;
-  if (v instanceof Uint8Array) return `'\\x${Buffer.from(v).toString("hex").match(/../g)?.join("\\x") ?? ""}'::BLOB`;
+  if (v instanceof Uint8Array)
+    return `'\\x${Buffer.from(v).toString("hex").match(/../g)?.join("\\x") ?? ""}'::BLOB`;
   if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
   if (typeof v === "object") {
     const entries = Object.entries(v as Record<string, unknown>);
@@ -235,7 +236,9 @@ function converter(t: DuckType): ((v: unknown) => unknown) | undefined {
       return (v) => String(v);
     case 26:
       return (v) =>
-        Object.fromEntries((v as Array<{ key: unknown; value: unknown }>).map((e) => [String(e.key), e.value]));
+        Object.fromEntries(
+          (v as Array<{ key: unknown; value: unknown }>).map((e) => [String(e.key), e.value]),
+        );
     default:
       return undefined;
   }
@@ -243,14 +246,14 @@ function converter(t: DuckType): ((v: unknown) => unknown) | undefined {
 
 function rowsOf(result: DuckResult): unknown[][] {
   const { columns, types } = result;
-  const n = columns[0]?.length ?? 0;
+  const n = columns[0]?.values.length ?? 0;
   const rows = new Array<unknown[]>(n);
   for (let r = 0; r < n; r++) rows[r] = new Array(columns.length);
-  columns.forEach((values, c) => {
+  columns.forEach(({ values, nulls }, c) => {
     const convert = converter(types[c]!);
     for (let r = 0; r < n; r++) {
-      const v = values[r];
-      rows[r]![c] = v === null || v === undefined || !convert ? (v ?? null) : convert(v);
+      const v = nulls?.[r] ? null : values[r];
+      rows[r]![c] = v === null || v === undefined ? null : convert ? convert(v) : v;
     }
   });
   return rows;
@@ -274,13 +277,19 @@ const FAILURES: Array<[RegExp, (name: string) => [string, string]]> = [
   ],
   [
     /Table with name (.+?) already exists/,
-    (n) => [`[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view ${n} because it already exists.`, "42P07"],
+    (n) => [
+      `[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view ${n} because it already exists.`,
+      "42P07",
+    ],
   ],
   [
     /prepared statement parameters: (.+)$/,
     (n) => [`[UNBOUND_SQL_PARAMETER] Found the unbound parameter: ${n.replace(/`/g, "")}.`, "42P02"],
   ],
-  [/Function with name (.+?) does not exist/, (n) => [`[UNRESOLVED_ROUTINE] Cannot resolve routine ${n}.`, "42883"]],
+  [
+    /Function with name (.+?) does not exist/,
+    (n) => [`[UNRESOLVED_ROUTINE] Cannot resolve routine ${n}.`, "42883"],
+  ],
   [/Conversion Error: (.+)$/, () => ["", "22018"]],
   [/Parser Error: (.+)$/, () => ["", "42601"]],
 ];

@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { type ArrowModule, loadArrow } from "../../data/arrow-loader.js";
 import { ApiFault, invalidParameter, notFound } from "../errors.js";
+import type { EmuRequest, EmuResponse } from "../router.js";
 import { duckdbModulePath } from "../sql/duckdb-worker.js";
 import { ThriftEndpoint, thriftModules } from "../sql/thrift.js";
-import type { EmuRequest, EmuResponse } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 import {
   type ResultColumn,
@@ -94,7 +94,9 @@ function thriftOf(ctx: EmulatorContext): ThriftEndpoint {
   if (!endpoint) {
     const m = thriftModules();
     if (m instanceof Error) throw new ApiFault(501, ENGINE_ERROR_CODE, m.message);
-    endpoint = new ThriftEndpoint(m, { execute: (sql, parameters) => engineOf(ctx).execute(sql, parameters) });
+    endpoint = new ThriftEndpoint(m, {
+      execute: (sql, parameters) => engineOf(ctx).execute(sql, parameters),
+    });
     thriftEndpoints.set(state, endpoint);
   }
   return endpoint;

@@ -17,8 +17,11 @@ export interface DuckResult {
   kind: "rows" | "changes" | "none";
   names: string[];
   types: DuckType[];
-  /** One array per column; fixed-width numbers as DuckDB stores them (see `readColumn`). */
-  columns: unknown[][];
+  /**
+   * One entry per column: fixed-width values as the typed array DuckDB stores them in (`nulls[i]`
+   * is 1 for a null), other values as an array (null for null).
+   */
+  columns: Array<{ values: ArrayLike<unknown>; nulls?: Uint8Array }>;
   changes: number;
 }
 
@@ -44,18 +47,36 @@ function readColumn(chunk, index, type, out) {
   const vector = chunk.getColumnVector(index);
   const n = chunk.rowCount;
   if (COMPLEX.has(type.typeId)) {
-    for (const v of chunk.convertColumnValues(index, duck.JsonDuckDBValueConverter)) out.push(v);
+    for (const v of chunk.convertColumnValues(index, duck.JsonDuckDBValueConverter)) out.values.push(v);
     return;
   }
+  const allValid = !vector.validity.data;
   const items = FIXED.has(type.typeId) ? vector.items : undefined;
+  if (items) {
+    // Fixed-width values are copied as typed arrays, and sent without per-value cloning.
+    out.parts.push(items.slice(0, n));
+    const nulls = new Uint8Array(n);
+    if (!allValid) for (let i = 0; i < n; i++) nulls[i] = vector.validity.itemValid(i) ? 0 : 1;
+    out.nulls.push(nulls);
+    return;
+  }
   for (let i = 0; i < n; i++) {
-    if (!vector.validity.itemValid(i)) out.push(null);
-    else if (items) out.push(items[i]);
+    if (!allValid && !vector.validity.itemValid(i)) out.values.push(null);
     else {
       const v = vector.getItem(i);
-      out.push(typeof v === "object" && v !== null ? (v.bytes instanceof Uint8Array ? v.bytes : String(v)) : v);
+      out.values.push(typeof v === "object" && v !== null ? (v.bytes instanceof Uint8Array ? v.bytes : String(v)) : v);
     }
   }
+}
+function concat(parts, Type) {
+  const all = new Type(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  return all;
+}
+function finish(out) {
+  if (!out.parts.length) return { values: out.values };
+  return { values: concat(out.parts, out.parts[0].constructor), nulls: concat(out.nulls, Uint8Array) };
 }
 async function run(request) {
   connection ??= await (await duck.DuckDBInstance.create(":memory:")).connect();
@@ -66,13 +87,15 @@ async function run(request) {
     if (!result || r.returnType !== duck.ResultReturnType.NOTHING) result = r;
   }
   const types = result.columnTypesJson();
-  const out = { names: result.columnNames(), types, columns: types.map(() => []), changes: Number(result.rowsChanged) };
-  if (result.returnType === duck.ResultReturnType.CHANGED_ROWS) return { ...out, kind: "changes", names: [], types: [], columns: [] };
-  if (result.returnType !== duck.ResultReturnType.QUERY_RESULT) return { ...out, kind: "none", names: [], types: [], columns: [] };
+  const out = { kind: "rows", names: result.columnNames(), types, columns: [], changes: Number(result.rowsChanged) };
+  if (result.returnType === duck.ResultReturnType.CHANGED_ROWS) return { ...out, kind: "changes", names: [], types: [] };
+  if (result.returnType !== duck.ResultReturnType.QUERY_RESULT) return { ...out, kind: "none", names: [], types: [] };
+  const reading = types.map(() => ({ values: [], parts: [], nulls: [] }));
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    types.forEach((t, i) => readColumn(chunk, i, t, out.columns[i]));
+    types.forEach((t, i) => readColumn(chunk, i, t, reading[i]));
   }
-  return { ...out, kind: "rows" };
+  out.columns = reading.map(finish);
+  return out;
 }
 port.on("message", async (request) => {
   let reply;
@@ -81,7 +104,8 @@ port.on("message", async (request) => {
   } catch (e) {
     reply = { error: String(e && e.message ? e.message : e) };
   }
-  port.postMessage(reply);
+  const buffers = (reply.result?.columns ?? []).flatMap((c) => (c.nulls ? [c.values.buffer, c.nulls.buffer] : []));
+  port.postMessage(reply, buffers);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 });

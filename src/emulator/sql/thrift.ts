@@ -80,7 +80,9 @@ export class ThriftEndpoint {
     const { TBufferedTransport, TBinaryProtocol } = this.m.thrift;
     return new Promise((resolve, reject) => {
       TBufferedTransport.receiver((transport: Any) => {
-        const output = new TBinaryProtocol(new TBufferedTransport(undefined, (reply: Buffer) => resolve(reply)));
+        const output = new TBinaryProtocol(
+          new TBufferedTransport(undefined, (reply: Buffer) => resolve(reply)),
+        );
         try {
           this.processor.process(new TBinaryProtocol(transport), output);
         } catch (e) {
@@ -198,7 +200,14 @@ export class ThriftEndpoint {
                   ]
                 : [],
             }
-          : { columns: columns.map((c, i) => this.column(c, slice.map((r) => r[i]))) };
+          : {
+              columns: columns.map((c, i) =>
+                this.column(
+                  c,
+                  slice.map((r) => r[i]),
+                ),
+              ),
+            };
         return new t.TFetchResultsResp({
           status: ok(),
           hasMoreRows: op.offset < rows.length,
@@ -312,7 +321,11 @@ export class ThriftEndpoint {
 const END_OF_STREAM_BYTES = 8;
 
 // Spark's TGetInfoType values the driver may ask for.
-const INFO: Record<number, string> = { 20: "Databricks SQL (brickml emulator)", 18: "Spark SQL", 19: "3.5.0" };
+const INFO: Record<number, string> = {
+  20: "Databricks SQL (brickml emulator)",
+  18: "Spark SQL",
+  19: "3.5.0",
+};
 
 const THRIFT_TYPE: Record<string, string> = {
   BOOLEAN: "BOOLEAN_TYPE",

@@ -97,7 +97,9 @@ describe("the SQL engine", () => {
     engine.execute("CREATE TABLE c.s.t (id BIGINT, v DOUBLE)");
     engine.execute("CREATE OR REPLACE TABLE c.s.t (id BIGINT, name STRING)");
     expect(engine.execute("INSERT INTO c.s.t VALUES (1, '007'), (2, 'b')").rows).toEqual([[2n, 2n]]);
-    const r = engine.execute("SELECT *, current_timestamp() AS now, CURRENT_DATE AS d FROM c.s.t ORDER BY id");
+    const r = engine.execute(
+      "SELECT *, current_timestamp() AS now, CURRENT_DATE AS d FROM c.s.t ORDER BY id",
+    );
     expect(r.rows[0]).toEqual([1n, "007", "2024-01-01T00:00:00.000Z", "2024-01-01"]);
     expect(r.columns.map((c) => c.type_text)).toEqual(["BIGINT", "STRING", "TIMESTAMP", "DATE"]);
     expect(engine.execute("INSERT OVERWRITE TABLE c.s.t VALUES (3, 'c')").rows).toEqual([[1n, 1n]]);
