@@ -188,7 +188,7 @@ export class SqlDriver {
       if (isBrickmlError(error)) throw error;
       throw new OperationFailedError(`SQL statement failed: ${(error as Error).message}`, "FAILED", {
         error: (error as Error).name,
-        sql_state: (error as { response?: { status?: { sqlState?: string } } }).response?.status?.sqlState,
+        sql_state: sqlStateOf(error),
       });
     } finally {
       // Close the operation before its session; after an abort this runs on while the caller moves on.
@@ -218,7 +218,7 @@ export class SqlDriver {
   private async connect(): Promise<DriverClient> {
     const { DBSQLClient } = await loadDriver();
     const url = new URL(this.connection.host);
-    const client = new DBSQLClient();
+    const client = url.protocol === "http:" ? plainHttp(new DBSQLClient()) : new DBSQLClient();
     const bearer = async () => {
       const h = await this.connection.credentials.headers();
       return (h.Authorization ?? h.authorization ?? "").replace(/^Bearer\s+/i, "");
@@ -249,6 +249,30 @@ export class SqlDriver {
     }
     return client;
   }
+}
+
+/**
+ * The driver always speaks HTTPS; a workspace at an `http:` URL (the local emulator) is spoken to
+ * over plain HTTP by turning off the `https` flag of the driver's connection options.
+ */
+function plainHttp(client: DriverClient): DriverClient {
+  const withOptions = client as DriverClient & {
+    getConnectionOptions?: (o: Record<string, unknown>) => Record<string, unknown>;
+  };
+  const original = withOptions.getConnectionOptions?.bind(client);
+  if (!original) {
+    throw new ConfigError(
+      "This version of @databricks/sql cannot connect to an http:// host; use an https:// host or @databricks/sql 1.x–2.x.",
+    );
+  }
+  withOptions.getConnectionOptions = (o) => ({ ...original(o), https: false });
+  return client;
+}
+
+/** The SQLSTATE of a driver error: on the operation status (failed statements) or on its TStatus. */
+function sqlStateOf(error: unknown): string | undefined {
+  const response = (error as { response?: { sqlState?: string; status?: { sqlState?: string } } }).response;
+  return response?.sqlState ?? response?.status?.sqlState ?? undefined;
 }
 
 function executeOptions(options: DriverQueryOptions): Record<string, unknown> {
@@ -299,8 +323,15 @@ function typedRows(columns: SqlColumn[], rows: Array<Record<string, unknown>>, o
         out[c.name] = decodeValue(String(v), c, row, int64);
       else if (v instanceof Date)
         out[c.name] = c.type_name === "DATE" ? v.toISOString().slice(0, 10) : v.toISOString();
+      else if (c.type_name === "TIMESTAMP" && typeof v === "string") out[c.name] = isoTimestamp(v);
       else out[c.name] = v;
     }
     return out;
   });
+}
+
+/** A column-based TIMESTAMP ("2024-01-02 03:04:05.678", UTC) as ISO-8601. */
+function isoTimestamp(text: string): string {
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(" ", "T")}Z`);
+  return Number.isNaN(ms) ? text : new Date(ms).toISOString();
 }

@@ -34,7 +34,7 @@ describe("official SDK against the emulated SQL warehouse", () => {
       wait_timeout: "30s",
     });
     expect(res.status?.state).toBe("SUCCEEDED");
-    expect(res.manifest?.schema?.columns?.[0]?.type_name).toBe("LONG");
+    expect(res.manifest?.schema?.columns?.[0]?.type_name).toBe("INT");
     expect(res.result?.data_array).toEqual([["1"], ["2"]]);
     const again = await w.statementExecution.getStatement({ statement_id: res.statement_id! });
     expect(again.status?.state).toBe("SUCCEEDED");

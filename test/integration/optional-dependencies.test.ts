@@ -37,12 +37,12 @@ export async function resolve(specifier, context, next) {
 }\`));
 `)}`;
 
-// The same for CommonJS require (the emulator loads better-sqlite3 with require).
+// The same for CommonJS require (the emulator resolves @duckdb/node-api with require).
 const BLOCK_CJS = `data:text/javascript,${encodeURIComponent(`
 import Module from "node:module";
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  if (request === "better-sqlite3") throw Object.assign(new Error("Cannot find module 'better-sqlite3'"), { code: "MODULE_NOT_FOUND" });
+  if (request === "@duckdb/node-api") throw Object.assign(new Error("Cannot find module '@duckdb/node-api'"), { code: "MODULE_NOT_FOUND" });
   return resolve.call(this, request, ...rest);
 };
 `)}`;
@@ -87,10 +87,10 @@ describe("optional dependencies are loaded only when used", () => {
     );
     const loaded: string[] = JSON.parse(out);
     expect(loaded.some((p) => p.includes(join("dist", "index.cjs")))).toBe(true);
-    expect(loaded.filter((p) => /apache-arrow|@databricks[\\/]sql|better-sqlite3/.test(p))).toEqual([]);
+    expect(loaded.filter((p) => /apache-arrow|@databricks[\\/]sql|@duckdb[\\/]node-api/.test(p))).toEqual([]);
   });
 
-  it("the emulator starts without better-sqlite3 and its SQL routes say what is missing", () => {
+  it("the emulator starts without @duckdb/node-api and its SQL routes say what is missing", () => {
     const out = node(
       ["--import", BLOCK_CJS],
       `
@@ -110,6 +110,6 @@ describe("optional dependencies are loaded only when used", () => {
     expect(result.list).toBe(200);
     expect(result.status).toBe(501);
     expect(result.body.error_code).toBe("NOT_IMPLEMENTED");
-    expect(result.body.message).toContain("npm install better-sqlite3");
+    expect(result.body.message).toContain("npm install --save-dev @duckdb/node-api");
   });
 });

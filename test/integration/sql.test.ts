@@ -61,7 +61,7 @@ describe("SQL warehouse on a manual clock", () => {
       schema: {
         column_count: 2,
         columns: [
-          { name: "one", position: 0, type_name: "LONG" },
+          { name: "one", position: 0, type_name: "INT", type_text: "INT" },
           { name: "letter", position: 1, type_name: "STRING" },
         ],
       },

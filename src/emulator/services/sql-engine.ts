@@ -1,35 +1,19 @@
-import { createRequire } from "node:module";
 import { typeNameOf } from "../../data/sql-types.js";
-
-/** The part of better-sqlite3 the emulator uses. */
-interface Database {
-  prepare(sql: string): Statement;
-  exec(sql: string): void;
-  function(name: string, fn: (...args: any[]) => unknown): void;
-  transaction<F extends (...args: any[]) => any>(fn: F): F;
-  close(): void;
-}
-interface Statement {
-  reader: boolean;
-  columns(): Array<{ name: string; type: string | null }>;
-  raw(on: boolean): Statement;
-  safeIntegers(on: boolean): Statement;
-  all(params?: unknown): unknown[];
-  run(params?: unknown): { changes: number };
-}
-type DatabaseConstructor = new (file: string) => Database;
+import { hasManyStatements, quote, toDuckDb } from "../sql/dialect.js";
+import { DuckDbWorker, type DuckResult, type DuckStep, type DuckType } from "../sql/duckdb-worker.js";
+import { type DatabricksType, databricksType, duckTypeText } from "../sql/types.js";
 
 /** A column of a result, in the Statement Execution API's terms. */
-export interface ResultColumn {
+export interface ResultColumn extends DatabricksType {
   name: string;
   position: number;
-  type_name: string;
-  type_text: string;
-  type_precision?: number;
-  type_scale?: number;
 }
 
-/** Rows as SQLite returns them: bigint for integers, number, string, Buffer or null. */
+/**
+ * Rows as JavaScript values of their column types: number (BYTE…INT, FLOAT, DOUBLE), bigint
+ * (LONG), boolean, string (STRING, exact DECIMAL digits, DATE `YYYY-MM-DD`, TIMESTAMP ISO-8601),
+ * Uint8Array (BINARY), arrays and objects (ARRAY, MAP, STRUCT), or null.
+ */
 export interface ResultSet {
   columns: ResultColumn[];
   rows: unknown[][];
@@ -52,38 +36,15 @@ export interface StatementParameter {
   type?: string;
 }
 
-let loaded: DatabaseConstructor | Error | undefined;
-
-/**
- * better-sqlite3 is an optional dependency that only the emulator's SQL warehouse needs: it is
- * required on first use, so the emulator starts (and every other service works) without it.
- */
-export function sqliteDriver(): DatabaseConstructor | Error {
-  if (loaded === undefined) {
-    try {
-      const require = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
-      loaded = require("better-sqlite3") as DatabaseConstructor;
-    } catch (e) {
-      loaded = new Error(
-        `The emulator's SQL warehouse needs the optional dependency better-sqlite3, which could not be loaded (${(e as Error).message.split("\n")[0]}). Install it with \`npm install better-sqlite3\`.`,
-      );
-    }
-  }
-  return loaded;
-}
-
-/** An in-memory SQL engine speaking enough Databricks SQL for tests: UC names, named parameters, types. */
+/** An in-memory DuckDB database speaking enough Databricks SQL for tests: UC names, named parameters, types. */
 export class SqlEngine {
-  private readonly db: Database;
+  private readonly db: DuckDbWorker;
 
-  constructor(Driver: DatabaseConstructor, clock: () => number, random: () => number) {
-    this.db = new Driver(":memory:");
-    // Databricks functions SQLite lacks, on the emulator's clock.
-    const nowIso = () => new Date(clock()).toISOString();
-    this.db.function("brickml_current_timestamp", nowIso);
-    this.db.function("brickml_current_date", () => nowIso().slice(0, 10));
-    this.db.function("now", nowIso);
-    this.db.function("rand", () => random());
+  constructor(
+    modulePath: string,
+    private readonly clock: () => number,
+  ) {
+    this.db = new DuckDbWorker(modulePath);
   }
 
   /** Runs one statement; SQL errors become SqlFailure with the Databricks error class in the message. */
@@ -92,226 +53,145 @@ export class SqlEngine {
     parameters: StatementParameter[] = [],
     rowLimit?: number,
   ): ResultSet & { truncated: boolean } {
-    const text = toSqlite(sql);
-    if (NO_OP.test(text)) return { columns: [], rows: [], truncated: false };
-    const replace = REPLACE.exec(text);
+    if (NO_OP.test(sql)) return { columns: [], rows: [], truncated: false };
+    if (hasManyStatements(sql)) {
+      throw new SqlFailure(
+        "BAD_REQUEST",
+        "[PARSE_SYNTAX_ERROR] Syntax error: the statement holds more than one SQL statement; send one at a time.",
+        "42601",
+      );
+    }
+    const params = bindings(parameters);
+    const text = toDuckDb(sql, {
+      now: this.clock(),
+      parameterTypes: Object.fromEntries(parameters.map((p) => [p.name, p.type ?? "STRING"])),
+    });
+    const used = Object.fromEntries(Object.entries(params).filter(([name]) => text.includes(`$${name}`)));
+    const overwrite = INSERT_OVERWRITE.exec(text);
+    const steps: DuckStep[] = overwrite
+      ? [
+          { sql: "BEGIN TRANSACTION" },
+          { sql: `DELETE FROM ${overwrite[1]}` },
+          { sql: `INSERT INTO ${text.slice(overwrite[0].length - overwrite[1]!.length)}`, params: used },
+          { sql: "COMMIT" },
+        ]
+      : [{ sql: text, params: used }];
+    let result: DuckResult;
     try {
-      if (replace) this.db.exec(`DROP ${replace[1]!.toUpperCase()} IF EXISTS ${replace[2]}`);
-      const stmt = this.db.prepare(replace ? text.replace(/\s+OR\s+REPLACE\b/i, "") : text);
-      const params = bindings(parameters);
-      if (!stmt.reader) {
-        const { changes } = stmt.run(params);
-        return { ...dmlResult(text, changes), truncated: false };
-      }
-      let rows = stmt.raw(true).safeIntegers(true).all(params) as unknown[][];
-      const truncated = rowLimit !== undefined && rows.length > rowLimit;
-      if (truncated) rows = rows.slice(0, rowLimit);
-      return { columns: describe(stmt.columns(), rows), rows, truncated };
+      result = this.db.run(steps);
     } catch (e) {
+      if (overwrite) this.rollback();
       throw asFailure(e as Error);
     }
+    if (result.kind === "changes" || overwrite) {
+      return { ...dmlResult(text, result.changes), truncated: false };
+    }
+    const columns = result.types.map((t, position) => ({
+      name: result.names[position]!,
+      position,
+      ...databricksType(t),
+    }));
+    let rows = rowsOf(result);
+    const truncated = rowLimit !== undefined && rows.length > rowLimit;
+    if (truncated) rows = rows.slice(0, rowLimit);
+    return { columns, rows, truncated };
   }
 
   /** Creates a table from column definitions (`[{ name, type }]`, Databricks type names) if it is missing. */
   createTable(fullName: string, columns: Array<{ name: string; type: string }>): void {
-    // Complex types (`ARRAY<STRING>`, `MAP<…>`) are kept as quoted type names, so results still
-    // describe them; SQLite stores their values as JSON text.
-    const defs = columns
-      .map((c) => `${quote(c.name)} ${c.type.includes("<") ? quote(c.type) : toSqlite(c.type)}`)
-      .join(", ");
-    this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(fullName)} (${defs})`);
+    const defs = columns.map((c) => `${quote(c.name)} ${duckTypeText(c.type)}`).join(", ");
+    this.run(`CREATE TABLE IF NOT EXISTS ${quote(fullName)} (${defs})`);
   }
 
+  /** Appends rows (arrays in column order); values are cast to the table's column types. */
   insertRows(fullName: string, columns: string[], rows: unknown[][]): void {
     if (!rows.length) return;
-    const stmt = this.db.prepare(
-      `INSERT INTO ${quote(fullName)} (${columns.map(quote).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
-    );
-    const insert = this.db.transaction((all: unknown[][]) => {
-      for (const r of all) stmt.run(r.map(sqliteValue));
-    });
-    insert(rows);
+    const declared = new Map(this.tableColumns(fullName)?.map((c) => [c.name, c.type]));
+    const types = columns.map((c) => duckTypeText(declared.get(c) ?? "STRING"));
+    const values = rows.map((r) => `(${r.map((v, i) => `CAST(${literal(v)} AS ${types[i]})`).join(", ")})`);
+    this.run(`INSERT INTO ${quote(fullName)} (${columns.map(quote).join(", ")}) VALUES ${values.join(", ")}`);
   }
 
-  /** Declared columns of a table, or undefined when it does not exist. */
+  /** Declared columns of a table (Databricks type text), or undefined when it does not exist. */
   tableColumns(fullName: string): Array<{ name: string; type: string }> | undefined {
-    const info = this.db.prepare(`PRAGMA table_info(${quote(fullName)})`).all() as Array<{
-      name: string;
-      type: string;
-    }>;
-    return info.length ? info.map((c) => ({ name: c.name, type: c.type })) : undefined;
+    let result: DuckResult;
+    try {
+      result = this.db.run([{ sql: `SELECT * FROM ${quote(fullName)} LIMIT 0` }]);
+    } catch {
+      return undefined;
+    }
+    return result.types.map((t, i) => ({ name: result.names[i]!, type: databricksType(t).type_text }));
   }
 
   close(): void {
     this.db.close();
   }
+
+  private run(sql: string): void {
+    try {
+      this.db.run([{ sql }]);
+    } catch (e) {
+      throw asFailure(e as Error);
+    }
+  }
+
+  private rollback(): void {
+    try {
+      this.db.run([{ sql: "ROLLBACK" }]);
+    } catch {
+      // no transaction was open
+    }
+  }
 }
 
-// Statements about catalogs, schemas and session settings have nothing to do in one SQLite file.
+// Statements about catalogs, schemas and session settings have nothing to do in one database.
 const NO_OP =
   /^\s*(USE\b|SET\b|CREATE\s+(CATALOG|SCHEMA|DATABASE)\b|DROP\s+(CATALOG|SCHEMA|DATABASE)\b|OPTIMIZE\b|ANALYZE\b)/i;
-const REPLACE = /^\s*CREATE\s+OR\s+REPLACE\s+(TABLE|VIEW)\s+("(?:[^"]|"")+"|[\w$]+)/i;
+// `INSERT OVERWRITE [TABLE] t …` replaces the table's rows: DELETE then INSERT, in one transaction.
+const INSERT_OVERWRITE = /^\s*INSERT\s+OVERWRITE\s+(?:TABLE\s+)?("(?:[^"]|"")+"|[\w$]+)/i;
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * Rewrites Databricks SQL for SQLite: a three-part name `catalog.schema.table` (plain or with
- * backticks) becomes one quoted identifier, `STRING` becomes `TEXT` (SQLite would give STRING
- * numeric affinity and turn '007' into 7), and `USING DELTA` is dropped. Literals and comments are
- * left alone.
- */
-export function toSqlite(sql: string): string {
-  const tokens = tokenize(sql);
-  let out = "";
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind === "ident") {
-      const parts = [t.name];
-      let j = i;
-      for (
-        let next = tokens[j + 2];
-        parts.length < 3 && tokens[j + 1]?.text === "." && next?.kind === "ident";
-      ) {
-        parts.push(next.name);
-        j += 2;
-        next = tokens[j + 2];
-      }
-      if (parts.length === 3) {
-        out += quote(parts.join("."));
-        i = j;
-        continue;
-      }
-      const clockFn = t.quoted ? undefined : /^current_(timestamp|date)$/i.exec(t.name);
-      if (clockFn) {
-        // SQLite's CURRENT_TIMESTAMP keyword reads the wall clock; the emulator's clock is virtual.
-        out += `brickml_current_${clockFn[1]!.toLowerCase()}()`;
-        if (tokens[i + 1]?.text === "(" && tokens[i + 2]?.text === ")") i += 2;
-        continue;
-      }
-      if (!t.quoted && /^string$/i.test(t.name)) {
-        out += "TEXT";
-        continue;
-      }
-      if (
-        !t.quoted &&
-        /^using$/i.test(t.name) &&
-        tokens[i + 1]?.kind === "space" &&
-        /^delta$/i.test(tokens[i + 2]?.text ?? "")
-      ) {
-        i += 2;
-        continue;
-      }
-      out += t.quoted ? quote(t.name) : t.text;
-      continue;
-    }
-    out += t.text;
+/** A JavaScript value as an SQL literal (cast to the column type by the caller). */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : `'${v}'`;
+  if (typeof v === "bigint") return String(v);
+  if (v instanceof Date) return `'${v.toISOString().replace("T", " ").replace("Z", "")}'`;
+  if (v instanceof Uint8Array)
+    return `'\\x${Buffer.from(v).toString("hex").match(/../g)?.join("\\x") ?? ""}'::BLOB`;
+  if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
+  if (typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>);
+    return `MAP {${entries.map(([k, x]) => `${literal(k)}: ${literal(x)}`).join(", ")}}`;
   }
-  return out;
+  const text = String(v);
+  // ISO-8601 instants ("…T…Z") as DuckDB reads timestamps.
+  const iso = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d(?:\.\d+)?)Z$/.exec(text);
+  return `'${(iso ? `${iso[1]} ${iso[2]}` : text).replace(/'/g, "''")}'`;
 }
 
-type Token =
-  | { kind: "ident"; text: string; name: string; quoted: boolean }
-  | { kind: "space" | "other"; text: string };
-
-function tokenize(sql: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const until = (end: string, from: number) => {
-    const k = sql.indexOf(end, from);
-    return k < 0 ? sql.length : k + end.length;
-  };
-  while (i < sql.length) {
-    const c = sql[i]!;
-    let end: number;
-    if (c === "'") {
-      end = i + 1;
-      while (end < sql.length && !(sql[end] === "'" && sql[end + 1] !== "'")) end += sql[end] === "'" ? 2 : 1;
-      end = Math.min(sql.length, end + 1);
-      tokens.push({ kind: "other", text: sql.slice(i, end) });
-    } else if (c === "-" && sql[i + 1] === "-") {
-      end = until("\n", i);
-      tokens.push({ kind: "other", text: sql.slice(i, end) });
-    } else if (c === "/" && sql[i + 1] === "*") {
-      end = until("*/", i + 2);
-      tokens.push({ kind: "other", text: sql.slice(i, end) });
-    } else if (c === "`" || c === '"') {
-      end = until(c, i + 1);
-      tokens.push({ kind: "ident", text: sql.slice(i, end), name: sql.slice(i + 1, end - 1), quoted: true });
-    } else if (/[A-Za-z_]/.test(c)) {
-      end = i + 1;
-      while (end < sql.length && /[\w$]/.test(sql[end]!)) end++;
-      const word = sql.slice(i, end);
-      // `:name` parameter markers stay as they are.
-      tokens.push(
-        sql[i - 1] === ":"
-          ? { kind: "other", text: word }
-          : { kind: "ident", text: word, name: word, quoted: false },
-      );
-    } else if (/\s/.test(c)) {
-      end = i + 1;
-      while (end < sql.length && /\s/.test(sql[end]!)) end++;
-      tokens.push({ kind: "space", text: sql.slice(i, end) });
-    } else {
-      end = i + 1;
-      tokens.push({ kind: "other", text: c });
-    }
-    i = end;
-  }
-  return tokens;
-}
-
-/** Named parameters as SQLite bindings, typed by their declared SQL type (default STRING). */
-function bindings(parameters: StatementParameter[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** Named parameters as strings (the SQL casts them to their declared type), checked first. */
+function bindings(parameters: StatementParameter[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
   for (const p of parameters) {
-    const v = p.value;
-    if (v === null || v === undefined) {
-      out[p.name] = null;
-      continue;
+    const v = p.value ?? null;
+    const type = typeNameOf(p.type ?? "STRING");
+    const invalid =
+      v !== null &&
+      (((type === "LONG" || type === "INT" || type === "SHORT" || type === "BYTE") &&
+        !/^\s*[-+]?\d+\s*$/.test(v)) ||
+        ((type === "DOUBLE" || type === "FLOAT" || type === "DECIMAL") && Number.isNaN(Number(v))) ||
+        (type === "BOOLEAN" && !/^\s*(true|false)\s*$/i.test(v)));
+    if (invalid) {
+      throw new SqlFailure(
+        "BAD_REQUEST",
+        `[INVALID_PARAMETER_MARKER_VALUE] The value '${v}' of parameter ${p.name} is not a valid ${p.type}.`,
+        "22018",
+      );
     }
-    switch (typeNameOf(p.type ?? "STRING")) {
-      case "LONG":
-      case "INT":
-      case "SHORT":
-      case "BYTE":
-        if (!/^\s*[-+]?\d+\s*$/.test(v)) {
-          throw new SqlFailure(
-            "BAD_REQUEST",
-            `[INVALID_PARAMETER_MARKER_VALUE] The value '${v}' of parameter ${p.name} is not a valid ${p.type}.`,
-            "22018",
-          );
-        }
-        out[p.name] = BigInt(v.trim());
-        break;
-      case "DOUBLE":
-      case "FLOAT":
-      case "DECIMAL":
-        if (Number.isNaN(Number(v))) {
-          throw new SqlFailure(
-            "BAD_REQUEST",
-            `[INVALID_PARAMETER_MARKER_VALUE] The value '${v}' of parameter ${p.name} is not a valid ${p.type}.`,
-            "22018",
-          );
-        }
-        out[p.name] = Number(v);
-        break;
-      case "BOOLEAN":
-        out[p.name] = /^true$/i.test(v) ? 1n : 0n;
-        break;
-      default:
-        out[p.name] = v;
-    }
+    out[p.name] = v === null ? null : v.trim();
   }
   return out;
-}
-
-function sqliteValue(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (v instanceof Date) return v.toISOString();
-  if (v instanceof Uint8Array) return Buffer.from(v);
-  if (v !== null && typeof v === "object") return JSON.stringify(v);
-  return v;
 }
 
 function dmlResult(sql: string, changes: number): ResultSet {
@@ -332,79 +212,100 @@ function dmlResult(sql: string, changes: number): ResultSet {
   return { columns: [], rows: [] };
 }
 
-/** Result columns typed from their declared type, or from the values for expressions. */
-function describe(columns: Array<{ name: string; type: string | null }>, rows: unknown[][]): ResultColumn[] {
-  return columns.map((c, position) => {
-    const declared = c.type ? typeNameOf(c.type) : undefined;
-    if (declared) {
-      const text = c
-        .type!.toUpperCase()
-        .replace(/^TEXT$/, "STRING")
-        .replace(/^INTEGER$/, "INT");
-      const column: ResultColumn = { name: c.name, position, type_name: declared, type_text: text };
-      if (declared === "DECIMAL") {
-        const m = /\(\s*(\d+)\s*(?:,\s*(\d+))?\s*\)/.exec(c.type!);
-        column.type_precision = m ? Number(m[1]) : 10;
-        column.type_scale = m?.[2] ? Number(m[2]) : 0;
-      }
-      return column;
-    }
-    const sample = rows.find((r) => r[position] !== null && r[position] !== undefined)?.[position];
-    const [type_name, type_text] =
-      typeof sample === "bigint"
-        ? ["LONG", "BIGINT"]
-        : typeof sample === "number"
-          ? ["DOUBLE", "DOUBLE"]
-          : sample instanceof Uint8Array
-            ? ["BINARY", "BINARY"]
-            : sample === undefined
-              ? ["NULL", "VOID"]
-              : ["STRING", "STRING"];
-    return { name: c.name, position, type_name, type_text };
-  });
+const MS_PER_DAY = 86_400_000;
+
+/** How each DuckDB column's raw values become the values of its Databricks type. */
+function converter(t: DuckType): ((v: unknown) => unknown) | undefined {
+  switch (t.typeId) {
+    case 12:
+    case 31:
+      return (v) => new Date(Number((v as bigint) / 1000n)).toISOString();
+    case 20:
+      return (v) => new Date(Number(v) * 1000).toISOString();
+    case 21:
+      return (v) => new Date(Number(v)).toISOString();
+    case 22:
+      return (v) => new Date(Number((v as bigint) / 1_000_000n)).toISOString();
+    case 13:
+      return (v) => new Date((v as number) * MS_PER_DAY).toISOString().slice(0, 10);
+    case 8:
+    case 16:
+      return (v) => BigInt(v as number | bigint);
+    case 9:
+    case 32:
+      return (v) => String(v);
+    case 26:
+      return (v) =>
+        Object.fromEntries(
+          (v as Array<{ key: unknown; value: unknown }>).map((e) => [String(e.key), e.value]),
+        );
+    default:
+      return undefined;
+  }
 }
 
-// SQLite error messages and the Databricks error classes (and SQLSTATEs) they stand for.
-const FAILURES: Array<[RegExp, (name: string, raw: string) => [string, string]]> = [
+function rowsOf(result: DuckResult): unknown[][] {
+  const { columns, types } = result;
+  const n = columns[0]?.values.length ?? 0;
+  const rows = new Array<unknown[]>(n);
+  for (let r = 0; r < n; r++) rows[r] = new Array(columns.length);
+  columns.forEach(({ values, nulls }, c) => {
+    const convert = converter(types[c]!);
+    for (let r = 0; r < n; r++) {
+      const v = nulls?.[r] ? null : values[r];
+      rows[r]![c] = v === null || v === undefined ? null : convert ? convert(v) : v;
+    }
+  });
+  return rows;
+}
+
+// DuckDB error messages and the Databricks error classes (and SQLSTATEs) they stand for.
+const FAILURES: Array<[RegExp, (name: string) => [string, string]]> = [
   [
-    /no such table: (.+)$/,
+    /Table with name (.+?) does not exist/,
     (n) => [
       `[TABLE_OR_VIEW_NOT_FOUND] The table or view ${n} cannot be found. Verify the spelling and correctness of the schema and catalog.`,
       "42P01",
     ],
   ],
   [
-    /no such column: (.+)$/,
+    /Referenced column (.+?) not found/,
     (n) => [
       `[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column, variable, or function parameter with name ${n} cannot be resolved.`,
       "42703",
     ],
   ],
   [
-    /table (.+) already exists/,
+    /Table with name (.+?) already exists/,
     (n) => [
       `[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view ${n} because it already exists.`,
       "42P07",
     ],
   ],
   [
-    /Missing named parameter "(.+)"/,
-    (_n, raw) => [`[UNBOUND_SQL_PARAMETER] Found the unbound parameter: ${raw}.`, "42P02"],
+    /prepared statement parameters: (.+)$/,
+    (n) => [`[UNBOUND_SQL_PARAMETER] Found the unbound parameter: ${n.replace(/`/g, "")}.`, "42P02"],
   ],
-  [/no such function: (.+)$/, (n) => [`[UNRESOLVED_ROUTINE] Cannot resolve routine ${n}.`, "42883"]],
-  [/(syntax error|incomplete input|more than one statement)/, (_n, _raw) => ["", "42601"]],
+  [
+    /Function with name (.+?) does not exist/,
+    (n) => [`[UNRESOLVED_ROUTINE] Cannot resolve routine ${n}.`, "42883"],
+  ],
+  [/Conversion Error: (.+)$/, () => ["", "22018"]],
+  [/Parser Error: (.+)$/, () => ["", "42601"]],
 ];
 
 function asFailure(e: Error): SqlFailure {
   if (e instanceof SqlFailure) return e;
-  const msg = e.message;
+  const msg = e.message.split("\n")[0]!;
   for (const [pattern, describeFailure] of FAILURES) {
     const m = pattern.exec(msg);
     if (!m) continue;
-    const raw = m[1]!;
-    const name = `\`${raw.replace(/^"|"$/g, "").split(".").join("`.`")}\``;
-    const [text, sqlState] = describeFailure(name, raw);
-    return new SqlFailure("BAD_REQUEST", text || `[PARSE_SYNTAX_ERROR] Syntax error: ${msg}.`, sqlState);
+    const raw = m[1]!.replace(/^"|"$/g, "");
+    const name = `\`${raw.split(".").join("`.`")}\``;
+    const [text, sqlState] = describeFailure(name);
+    const fallback =
+      sqlState === "22018" ? `[CAST_INVALID_INPUT] ${m[1]}` : `[PARSE_SYNTAX_ERROR] Syntax error: ${m[1]}.`;
+    return new SqlFailure("BAD_REQUEST", text || fallback, sqlState);
   }
   return new SqlFailure("BAD_REQUEST", msg, "42000");
 }

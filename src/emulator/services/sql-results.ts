@@ -38,7 +38,12 @@ export function storeResult(
       chunk.bytes = Buffer.from(rows.map((r) => csvRow(jsonRow(result.columns, r))).join(""));
     else {
       if (!arrow) throw new Error("apache-arrow is not loaded");
-      const table = tableFromSqlRows(arrow, result.columns, rows);
+      // ARRAY, MAP and STRUCT travel as JSON text in Arrow results, as in JSON_ARRAY ones.
+      const complex = result.columns.map((c) => COMPLEX.has(c.type_name));
+      const cells = complex.some(Boolean)
+        ? rows.map((r) => r.map((v, i) => (complex[i] && v !== null ? jsonText(v) : v)))
+        : rows;
+      const table = tableFromSqlRows(arrow, result.columns, cells);
       chunk.bytes = Buffer.from(arrow.tableToIPC(table, "stream"));
     }
     chunks.push(chunk);
@@ -58,9 +63,22 @@ export function jsonRow(columns: ResultColumn[], row: unknown[]): Array<string |
   return columns.map((c, i) => jsonValue(c, row[i]));
 }
 
+const COMPLEX = new Set(["ARRAY", "MAP", "STRUCT"]);
+
+/** JSON text of a complex value (bigints as plain digits, bytes as base64). */
+function jsonText(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    typeof x === "bigint" ? Number(x) : x instanceof Uint8Array ? Buffer.from(x).toString("base64") : x,
+  );
+}
+
 function jsonValue(column: ResultColumn, v: unknown): string | null {
   if (v === null || v === undefined) return null;
   switch (column.type_name) {
+    case "ARRAY":
+    case "MAP":
+    case "STRUCT":
+      return typeof v === "string" ? v : jsonText(v);
     case "BOOLEAN":
       return v === true || v === 1 || v === 1n || v === "true" ? "true" : "false";
     case "DOUBLE":

@@ -2,6 +2,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import { type ArrowModule, loadArrow } from "../../data/arrow-loader.js";
 import { ApiFault, invalidParameter, notFound } from "../errors.js";
 import type { EmuRequest, EmuResponse } from "../router.js";
+import { duckdbModulePath } from "../sql/duckdb-worker.js";
+import { ThriftEndpoint, thriftModules } from "../sql/thrift.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 import {
   type ResultColumn,
@@ -9,7 +11,6 @@ import {
   SqlEngine,
   SqlFailure,
   type StatementParameter,
-  sqliteDriver,
 } from "./sql-engine.js";
 import {
   type Disposition,
@@ -52,7 +53,7 @@ export interface SqlState {
 
 /** What other emulator services (and tests) can do with the SQL warehouse's tables. */
 export interface SqlEmulatorExports {
-  /** False when the optional SQL engine (better-sqlite3) is not installed. */
+  /** False when the optional SQL engine (@duckdb/node-api) is not installed. */
   available(): boolean;
   /**
    * Creates `catalog.schema.table` when it is missing (columns with Databricks type names, e.g.
@@ -66,7 +67,7 @@ export interface SqlEmulatorExports {
   ): void;
   /** Declared columns of a table, or undefined when it does not exist. */
   tableColumns(fullName: string): Array<{ name: string; type: string }> | undefined;
-  /** Runs SQL at once (no warehouse, no clock); rows as SQLite gives them (bigint for integers). */
+  /** Runs SQL at once (no warehouse, no clock); rows typed as `ResultSet` describes (bigint for LONG). */
   query(sql: string, parameters?: Record<string, unknown>): ResultSet;
   /** Rows per result chunk (default 20 000); small values let tests exercise multi-chunk results. */
   setChunkRows(rows: number): void;
@@ -83,19 +84,31 @@ const ENGINE_ERROR_CODE = "NOT_IMPLEMENTED";
 // the emulator restarts from a data file, so those statements read as CLOSED.
 const engines = new WeakMap<SqlState, SqlEngine>();
 const results = new WeakMap<SqlState, Map<string, { columns: ResultColumn[]; chunks: StoredChunk[] }>>();
+const thriftEndpoints = new WeakMap<SqlState, ThriftEndpoint>();
 let arrowModule: ArrowModule | undefined;
+
+/** The Thrift endpoint of `@databricks/sql` (statements run at once on the warehouse's engine). */
+function thriftOf(ctx: EmulatorContext): ThriftEndpoint {
+  const state = ctx.state<SqlState>("sql");
+  let endpoint = thriftEndpoints.get(state);
+  if (!endpoint) {
+    const m = thriftModules();
+    if (m instanceof Error) throw new ApiFault(501, ENGINE_ERROR_CODE, m.message);
+    endpoint = new ThriftEndpoint(m, {
+      execute: (sql, parameters) => engineOf(ctx).execute(sql, parameters),
+    });
+    thriftEndpoints.set(state, endpoint);
+  }
+  return endpoint;
+}
 
 function engineOf(ctx: EmulatorContext): SqlEngine {
   const state = ctx.state<SqlState>("sql");
   let engine = engines.get(state);
   if (!engine) {
-    const Driver = sqliteDriver();
-    if (Driver instanceof Error) throw new ApiFault(501, ENGINE_ERROR_CODE, Driver.message);
-    engine = new SqlEngine(
-      Driver,
-      () => ctx.clock.now(),
-      () => ctx.random(),
-    );
+    const modulePath = duckdbModulePath();
+    if (modulePath instanceof Error) throw new ApiFault(501, ENGINE_ERROR_CODE, modulePath.message);
+    engine = new SqlEngine(modulePath, () => ctx.clock.now());
     engines.set(state, engine);
   }
   return engine;
@@ -417,6 +430,15 @@ export const sqlService: EmulatorService<SqlState, SqlEmulatorExports> = {
       }
       return { body: chunkView(req.ctx, st, index) };
     });
+    // The HTTP path warehouses advertise (odbc_params.path), where the SQL driver speaks Thrift.
+    router.post("/sql/1.0/warehouses/:warehouse_id", async (req) => {
+      const endpoint = thriftOf(req.ctx);
+      engineOf(req.ctx);
+      if (!warehouses(req.ctx).use(req.params.warehouse_id!)) {
+        throw notFound(`SQL warehouse ${req.params.warehouse_id} does not exist.`);
+      }
+      return { raw: await endpoint.handle(req.raw), contentType: "application/x-thrift" };
+    });
     // Presigned result files: no bearer token (a token is refused, as cloud storage does).
     router.get(
       "/emulator-storage/sql-results/:statement_id/:chunk_index",
@@ -467,7 +489,7 @@ export const sqlService: EmulatorService<SqlState, SqlEmulatorExports> = {
 
   exports(ctx) {
     return {
-      available: () => !(sqliteDriver() instanceof Error),
+      available: () => !(duckdbModulePath() instanceof Error),
       registerTable(fullName, columns, rows) {
         const engine = engineOf(ctx);
         engine.createTable(fullName, columns);
