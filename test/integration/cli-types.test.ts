@@ -126,7 +126,7 @@ export { predictions };
     expect(JSON.parse(json.out)[0].signature.inputs.kind).toBe("columns");
 
     const missing = await cli(emu, ["types", "nope-endpoint"]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(5); // exit 5: the endpoint does not exist
     expect(missing.err).toContain("nope-endpoint");
     const bad = await cli(emu, ["types", "./no/such/MLmodel"]);
     expect(bad.code).toBe(2);
