@@ -8,5 +8,6 @@ export { startEmulator } from "./server.js";
 export type { ClustersEmulatorExports } from "./services/clusters.js";
 export type { JobsEmulatorExports } from "./services/jobs.js";
 export type { InferenceRecord, ServingEmulatorExports } from "./services/serving-state.js";
+export { STARTER_WAREHOUSE_ID } from "./services/warehouses.js";
 export type { WorkspaceEmulatorExports } from "./services/workspace.js";
 export type { EmulatorContext, EmulatorService } from "./types.js";
