@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extractSnippets } from "./snippets.js";
 
@@ -32,5 +34,14 @@ describe("extractSnippets", () => {
       'x.md:1: unknown snippet marker "parital" (use partial or run)',
     );
     expect(() => extractSnippets("x.md", "text\n```ts\na")).toThrow("x.md:2: code block never closed");
+  });
+});
+
+describe("README links", () => {
+  it("are absolute, so they work on the npm package page, which ships no docs/", () => {
+    const readme = readFileSync(resolve(import.meta.dirname, "../../README.md"), "utf8");
+    const targets = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(10);
+    expect(targets.filter((t) => !/^https:\/\//.test(t))).toEqual([]);
   });
 });
