@@ -1,17 +1,36 @@
-import type { Databricks } from "../src/index.js";
-import { exampleRows, runIfMain } from "./connect.js";
-import { trainAndRegister } from "./register-model.js";
+/** Deploys the champion version to a serving endpoint, waits until it serves and queries it. */
+import { Databricks } from "brickml";
+import { startEmulator } from "brickml/emulator";
 
-/** Deploys the champion version to an endpoint and waits until it serves. */
-export async function main(db: Databricks) {
-  const version = await trainAndRegister(db, {}, "champion");
-  const endpoint = await version.deploy("churn-example", { workloadSize: "Small", scaleToZero: true });
-  const state = await endpoint.refresh();
-  return {
-    endpoint: endpoint.name,
-    ready: state.state?.ready,
-    predictions: await endpoint.predict(exampleRows),
-  };
+// A real workspace when DATABRICKS_HOST is set, otherwise an emulated one in this process.
+const emu = process.env.DATABRICKS_HOST ? undefined : await startEmulator();
+const db = emu ? new Databricks({ host: emu.url, token: emu.token }) : new Databricks();
+
+/** Trains the churn notebook and registers its model as a new Unity Catalog version. */
+async function trainAndRegister(parameters: Record<string, string>, alias?: string) {
+  const notebook = await db
+    .notebook("/Shared/brickml/examples/train_churn")
+    .upload(new URL("./notebooks/train_churn.py", import.meta.url).pathname);
+  const cluster = { spark_version: "15.4.x-cpu-ml-scala2.12", node_type_id: "i3.xlarge", num_workers: 1 };
+  const run = await (await notebook.run({ cluster, parameters })).wait();
+  return run.registerModel("main.ml.churn", alias ? { alias } : {});
 }
 
-await runIfMain(import.meta.url, main);
+const customers = [
+  { tenure_months: 2, monthly_charges: 89.5, support_calls: 4 },
+  { tenure_months: 48, monthly_charges: 35.0, support_calls: 0 },
+  { tenure_months: 12, monthly_charges: 70.2, support_calls: 2 },
+];
+
+try {
+  const version = await trainAndRegister({}, "champion");
+  const endpoint = await version.deploy("churn-example", { workloadSize: "Small", scaleToZero: true });
+  const state = await endpoint.refresh();
+  console.log(
+    `Endpoint ${endpoint.name} is ${state.state?.ready}, serving ${version.fullName} v${version.version}`,
+  );
+  const predictions = await endpoint.predict<number>(customers);
+  console.log(`Churn probabilities: ${predictions.map((p) => p.toFixed(3)).join(", ")}`);
+} finally {
+  await emu?.close();
+}

@@ -1,27 +1,26 @@
-import type { Databricks } from "../src/index.js";
-import { exampleCluster, runIfMain } from "./connect.js";
+/** Trains the churn notebook, registers its model in Unity Catalog and points the champion alias at it. */
+import { Databricks } from "brickml";
+import { startEmulator } from "brickml/emulator";
 
-const NOTEBOOK = new URL("./notebooks/train_churn.py", import.meta.url).pathname;
+// A real workspace when DATABRICKS_HOST is set, otherwise an emulated one in this process.
+const emu = process.env.DATABRICKS_HOST ? undefined : await startEmulator();
+const db = emu ? new Databricks({ host: emu.url, token: emu.token }) : new Databricks();
 
-/** Trains the churn notebook with `parameters` and registers the model as a new Unity Catalog version. */
-export async function trainAndRegister(
-  db: Databricks,
-  parameters: Record<string, string> = {},
-  alias?: string,
-) {
-  const notebook = await db.notebook("/Shared/brickml/examples/train_churn").upload(NOTEBOOK);
-  const run = await (await notebook.run({ cluster: exampleCluster, parameters })).wait();
+/** Trains the churn notebook and registers its model as a new Unity Catalog version. */
+async function trainAndRegister(parameters: Record<string, string>, alias?: string) {
+  const notebook = await db
+    .notebook("/Shared/brickml/examples/train_churn")
+    .upload(new URL("./notebooks/train_churn.py", import.meta.url).pathname);
+  const cluster = { spark_version: "15.4.x-cpu-ml-scala2.12", node_type_id: "i3.xlarge", num_workers: 1 };
+  const run = await (await notebook.run({ cluster, parameters })).wait();
   return run.registerModel("main.ml.churn", alias ? { alias } : {});
 }
 
-export async function main(db: Databricks) {
-  const version = await trainAndRegister(db, { C: "1.0" }, "champion");
+try {
+  const version = await trainAndRegister({ C: "1.0" }, "champion");
   const champion = await db.model("main.ml.churn").alias("champion");
-  return {
-    registered: `${version.fullName}/${version.version}`,
-    champion: champion.version,
-    status: champion.status,
-  };
+  console.log(`Registered ${version.fullName} version ${version.version} (${version.status})`);
+  console.log(`champion → version ${champion.version}`);
+} finally {
+  await emu?.close();
 }
-
-await runIfMain(import.meta.url, main);

@@ -1,14 +1,24 @@
-import type { Databricks } from "../src/index.js";
-import { exampleCluster, runIfMain } from "./connect.js";
+/** Uploads a notebook, runs it on a new cluster with progress, and prints what it logged and returned. */
+import { Databricks } from "brickml";
+import { startEmulator } from "brickml/emulator";
 
-/** Uploads a notebook, runs it on a new cluster, waits with progress and returns its output. */
-export async function main(db: Databricks) {
+// A real workspace when DATABRICKS_HOST is set, otherwise an emulated one in this process.
+const emu = process.env.DATABRICKS_HOST ? undefined : await startEmulator();
+const db = emu ? new Databricks({ host: emu.url, token: emu.token }) : new Databricks();
+
+try {
   const notebook = await db
     .notebook("/Shared/brickml/examples/train")
     .upload(new URL("./notebooks/train_churn.py", import.meta.url).pathname);
-  const run = await notebook.run({ cluster: exampleCluster, parameters: { max_iter: "100" } });
+  const cluster = { spark_version: "15.4.x-cpu-ml-scala2.12", node_type_id: "i3.xlarge", num_workers: 1 };
+  const run = await notebook.run({ cluster, parameters: { max_iter: "100" } });
   await run.wait({ onProgress: (e) => console.log(`run ${run.runId}: ${e.state}`) });
-  return { runId: run.runId, url: run.url, output: await run.output() };
+  console.log(`Run ${run.runId} succeeded: ${run.url}`);
+  const mlflow = await run.mlflowRun();
+  const metrics = (mlflow.data?.metrics ?? []).map((m) => `${m.key} ${m.value}`).join(", ");
+  console.log(`It logged MLflow run ${mlflow.info?.run_id}: ${metrics}`);
+  const exit = (await run.output()).notebook_output?.result;
+  if (exit !== undefined) console.log(`The notebook returned: ${exit}`);
+} finally {
+  await emu?.close();
 }
-
-await runIfMain(import.meta.url, main);

@@ -71,6 +71,9 @@ export class Databricks {
   readonly ctx: ServiceContext;
   readonly #services = new Map<string, unknown>();
 
+  constructor(options?: ClientOptions);
+  /** @internal `withOptions` shares the connection pool and credentials of its parent. */
+  constructor(options: ClientOptions, derived: { ctx: ServiceContext; config: PublicConfig });
   constructor(options: ClientOptions = {}, derived?: { ctx: ServiceContext; config: PublicConfig }) {
     if (derived) {
       this.ctx = derived.ctx;

@@ -46,7 +46,8 @@ export type {
   RunInfo,
   RunStatus,
 } from "./api/mlflow-schemas.js";
-export type { Mlmodel, MlmodelSignature } from "./api/mlmodel.js";
+export { RUN_STATUSES } from "./api/mlflow-schemas.js";
+export type { Mlmodel, MlmodelSignature, YamlValue } from "./api/mlmodel.js";
 export { parseMlmodel, signatureProblem } from "./api/mlmodel.js";
 export type {
   ColumnSpec,
@@ -74,7 +75,7 @@ export type {
   TransitionStageRequest,
   TransitionStageResponse,
 } from "./api/model-registry.js";
-export { ModelRegistryAPI } from "./api/model-registry.js";
+export { ModelRegistryAPI, STAGES } from "./api/model-registry.js";
 export { REGISTRATION_TAG } from "./api/model-version-registration.js";
 export type {
   CreateModelVersionRequest,
@@ -130,6 +131,8 @@ export type {
   DeployResult,
   PredictBatchedOptions,
   PredictBatchedResult,
+  PredictBatchesOptions,
+  PredictionBatch,
   RolloutOptions,
   TrafficShift,
   TrafficSteps,
@@ -169,10 +172,14 @@ export { parsePrometheusText } from "./api/serving-metrics.js";
 export type {
   ChatMessage,
   DataframeSplit,
+  Only,
+  QueryCommon,
   QueryInput,
+  QueryInputKey,
   QueryRequest,
   QueryResponse,
 } from "./api/serving-query.js";
+export { LLM_INPUT_KEYS, TABULAR_INPUT_KEYS } from "./api/serving-query.js";
 export type {
   ColumnInfo,
   ExecuteStatementRequest,
@@ -188,12 +195,14 @@ export type {
   StatementStatus,
 } from "./api/statements.js";
 export { StatementExecutionAPI, statementFailure } from "./api/statements.js";
+export { STATEMENT_STATES } from "./api/statements-schemas.js";
 export type {
   ModelVersionInfo,
   ModelVersionStatus,
   RegisteredModelAlias,
   RegisteredModelInfo,
 } from "./api/uc-model-schemas.js";
+export { MODEL_VERSION_STATUSES } from "./api/uc-model-schemas.js";
 export type { ListWarehousesRequest, WarehouseIdRequest, WarehouseInfo } from "./api/warehouses.js";
 export { WarehousesAPI } from "./api/warehouses.js";
 export * from "./api/workspace.js";
@@ -206,11 +215,12 @@ export type { ApiResponse, HttpMethod, RequestEvent, RequestOptions, RequestSpec
 export { encodePath, requestIdOf } from "./core/http.js";
 export type { Logger } from "./core/logger.js";
 export { consoleLogger, silentLogger } from "./core/logger.js";
-export type { Page } from "./core/pagination.js";
+export type { FetchPage, Page } from "./core/pagination.js";
 export { Paginated } from "./core/pagination.js";
 export type { ProgressEvent, WaitOptions } from "./core/wait.js";
 export type { JoinOptions } from "./data/arrow.js";
 export { joinPredictions, predictionsToArrow, toArrowTable } from "./data/arrow.js";
+export type { ArrowTable } from "./data/arrow-loader.js";
 export { isArrowTable } from "./data/arrow-loader.js";
 export { csvColumns } from "./data/csv.js";
 export type {

@@ -7,6 +7,8 @@ export const TABULAR_INPUT_KEYS = ["dataframe_split", "dataframe_records", "inst
 /** The input forms of chat, completions and embeddings models. */
 export const LLM_INPUT_KEYS = ["messages", "prompt", "input"] as const;
 const INPUT_KEYS = [...TABULAR_INPUT_KEYS, ...LLM_INPUT_KEYS];
+/** The keys of a query's input forms. */
+export type QueryInputKey = (typeof TABULAR_INPUT_KEYS)[number] | (typeof LLM_INPUT_KEYS)[number];
 
 /** `{columns, data, index}`: pandas "split" orientation. */
 export interface DataframeSplit {
@@ -42,8 +44,9 @@ export interface QueryCommon {
   [key: string]: unknown;
 }
 
-type Only<K extends string, V> = { [P in K]: V } & {
-  [P in Exclude<(typeof INPUT_KEYS)[number], K>]?: never;
+/** An object holding input `K` and none of the other input keys. */
+export type Only<K extends string, V> = { [P in K]: V } & {
+  [P in Exclude<QueryInputKey, K>]?: never;
 };
 
 /** Exactly one input form; the key present decides which. */

@@ -8,7 +8,8 @@ export interface Page<T> {
   raw: unknown;
 }
 
-type FetchPage<T> = (cursor: string | number | undefined) => Promise<Page<T>>;
+/** Fetches the page at `cursor` (undefined for the first page). */
+export type FetchPage<T> = (cursor: string | number | undefined) => Promise<Page<T>>;
 
 /**
  * A lazily fetched list: `for await (const item of list)` walks every item across pages;

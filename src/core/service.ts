@@ -14,6 +14,7 @@ export interface ServiceContext {
 
 /** Base of the `api/` service classes: one HTTP path and one waiter for all of them. */
 export abstract class Service {
+  /** @internal Service clients are created by `Databricks` (`db.clusters`, `db.jobs`, …). */
   constructor(protected readonly ctx: ServiceContext) {}
 
   protected request<T>(spec: RequestSpec, options?: RequestOptions): Promise<T> {

@@ -90,7 +90,7 @@ export async function waitFor<S, R>(
       );
     }
     return new WaitTimeoutError(
-      `Timed out after ${Math.round(elapsed / 1000)} s waiting for ${waiter.what}; last state: ${lastState ?? "unknown"}${error}. ` +
+      `Timed out after ${formatElapsed(elapsed)} waiting for ${waiter.what}; last state: ${lastState ?? "unknown"}${error}. ` +
         "Pass a longer { timeout } to keep waiting.",
       last,
       polls,
@@ -175,4 +175,9 @@ function boundedPoll(outer: AbortSignal | undefined, budgetMs: number) {
       outer?.removeEventListener("abort", onAbort);
     },
   };
+}
+
+/** "100 ms" below a second, whole seconds above, so a short timeout never reads "0 s". */
+function formatElapsed(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
 }

@@ -1,3 +1,4 @@
+import type { DataframeSplit } from "../api/serving-query.js";
 import { ValidationError } from "../core/errors.js";
 import { columnConverter } from "./arrow-cells.js";
 import { type ArrowTable, isArrowTable } from "./arrow-loader.js";
@@ -11,13 +12,9 @@ export type Columns = Readonly<Record<string, ArrayLike<unknown>>>;
 export type TabularInput = ArrowTable | Records | Columns;
 
 /** The pandas "split" orientation that Databricks model serving accepts. */
-export interface DataframeSplit {
-  columns: string[];
-  data: unknown[][];
-}
-
 export interface DataframeSplitPayload {
-  dataframe_split: DataframeSplit;
+  /** The pandas "split" orientation; always carries `columns`. */
+  dataframe_split: Required<Pick<DataframeSplit, "columns" | "data">>;
 }
 
 export interface BatchOptions extends EncodeOptions {

@@ -149,8 +149,9 @@ function numericDrift(
   };
   const ca = countInto(a, baseline.length - a.length);
   const cb = countInto(b, recent.length - b.length);
-  const labels = edges.map((e, k) => `${k === 0 ? "(-∞" : `(${fmt(edges[k - 1]!)}`}, ${fmt(e)}]`);
-  labels.push(edges.length ? `(${fmt(edges[edges.length - 1]!)}, ∞)` : "all");
+  const edge = edgeFormat(a);
+  const labels = edges.map((e, k) => `${k === 0 ? "(-∞" : `(${edge(edges[k - 1]!)}`}, ${edge(e)}]`);
+  labels.push(edges.length ? `(${edge(edges[edges.length - 1]!)}, ∞)` : "all");
   if (ca.length > labels.length) labels.push(NULL_LABEL);
   const psi = populationStability(ca, cb, epsilon);
   const ks = ksTwoSample(a, b);
@@ -270,6 +271,32 @@ function shares(labels: string[], a: number[], b: number[]): DriftBin[] {
   const na = a.reduce((s, c) => s + c, 0) || 1;
   const nb = b.reduce((s, c) => s + c, 0) || 1;
   return labels.map((label, i) => ({ label, baseline: a[i]! / na, recent: b[i]! / nb }));
+}
+
+/**
+ * Formats bin edges at the precision of the data: one decimal more than its most precise value
+ * (edges interpolate between two values), trailing zeros dropped, so integer data gives `(5.9, 11.8]`.
+ */
+function edgeFormat(sorted: number[]): (edge: number) => string {
+  let dataDecimals = 0;
+  for (const v of sorted) {
+    dataDecimals = Math.max(dataDecimals, decimalPlaces(v));
+    if (dataDecimals >= MAX_EDGE_DECIMALS) break;
+  }
+  const decimals = Math.min(MAX_EDGE_DECIMALS, dataDecimals + 1);
+  return (edge) =>
+    Math.abs(edge) >= 1e15 || (edge !== 0 && Math.abs(edge) < 10 ** -decimals)
+      ? edge.toExponential(2)
+      : String(Number(edge.toFixed(decimals)));
+}
+
+const MAX_EDGE_DECIMALS = 6;
+
+function decimalPlaces(x: number): number {
+  if (Number.isInteger(x) || !Number.isFinite(x)) return 0;
+  const [digits, exponent] = x.toExponential().split("e");
+  const fraction = digits!.split(".")[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
 }
 
 function fmt(x: number): string {

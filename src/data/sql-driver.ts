@@ -134,6 +134,7 @@ export class SqlDriver {
   /** Closes still running after an abort; `close()` lets them finish before closing the connection. */
   readonly #closing = new Set<Promise<void>>();
 
+  /** @internal Created by `db.sqlDriver(...)`, which supplies the connection. */
   constructor(
     private readonly connection: DriverConnection,
     private readonly options: SqlDriverOptions,

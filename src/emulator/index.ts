@@ -1,11 +1,13 @@
 export { EmulatorClock } from "./clock.js";
 export type { FaultKind, FaultSpec } from "./faults.js";
 export { FAULT_KINDS, FaultInjector } from "./faults.js";
-export type { NotebookBehaviour, NotebookMlflow } from "./notebooks.js";
+export type { NotebookBehaviour, NotebookMlflow, NotebookModel } from "./notebooks.js";
+export type { EmuRequest, EmuResponse, Handler, Route, Router } from "./router.js";
 export type { Emulator, EmulatorOptions } from "./server.js";
 export { startEmulator } from "./server.js";
 export type { ClustersEmulatorExports } from "./services/clusters.js";
 export type { JobsEmulatorExports } from "./services/jobs.js";
 export type { InferenceRecord, ServingEmulatorExports } from "./services/serving-state.js";
+export { STARTER_WAREHOUSE_ID } from "./services/warehouses.js";
 export type { WorkspaceEmulatorExports } from "./services/workspace.js";
 export type { EmulatorContext, EmulatorService } from "./types.js";

@@ -6,7 +6,8 @@ import { isNotFound, ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
 import { TrainingRun } from "./training-run.js";
 
-type Language = "PYTHON" | "SQL" | "SCALA" | "R";
+/** A notebook's language, as the Workspace API names it. */
+export type Language = "PYTHON" | "SQL" | "SCALA" | "R";
 
 /** Notebook source given inline instead of a local file. */
 export interface NotebookSource {

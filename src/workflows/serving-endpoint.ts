@@ -52,7 +52,7 @@ export interface InferenceTableOptions extends InferenceQueryOptions, RequestOpt
 }
 
 /** Rows of array values (sent as `instances`), or records. */
-type Rows = ReadonlyArray<Record<string, unknown> | unknown[]>;
+export type Rows = ReadonlyArray<Record<string, unknown> | unknown[]>;
 
 export interface RolloutStepOptions {
   /** Return once the update is accepted instead of when it serves. */

@@ -121,6 +121,14 @@ describe("waitFor", () => {
     expect(pollTimes.every((t) => t - start <= 60_000)).toBe(true);
   });
 
+  it("reports a sub-second timeout in ms, not as 0 s", async () => {
+    const clock = new FakeClock();
+    const { waiter } = scripted([{ state: "PENDING" }], clock);
+    const err = await rejection(waitFor(waiter, { timeout: 100, minDelayMs: 10 }, ctx(clock)));
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect(err.message).toContain("Timed out after 100 ms waiting for cluster c-1");
+  });
+
   it("has a finite default timeout and refuses an infinite one", async () => {
     const clock = new FakeClock();
     const start = clock.now();

@@ -31,6 +31,15 @@ describe("drift report", () => {
     );
   });
 
+  it("labels bins at the data's precision: one decimal more than the values, no padding zeros", () => {
+    const ints = driftReport({ x: Array.from({ length: 100 }, (_, i) => i % 60) }, { x: [1, 2, 3] });
+    expect(ints.features[0]!.bins.slice(0, 2).map((b) => b.label)).toEqual(["(-∞, 4.9]", "(4.9, 9.8]"]);
+    const tenths = driftReport({ x: Array.from({ length: 100 }, (_, i) => 30 + (i % 70) / 10) }, { x: [31] });
+    expect(tenths.features[0]!.bins[0]!.label).toBe("(-∞, 30.49]");
+    const tiny = driftReport({ x: Array.from({ length: 100 }, (_, i) => i * 1e-9) }, { x: [0] });
+    expect(tiny.features[0]!.bins[0]!.label).toBe("(-∞, 9.90e-9]");
+  });
+
   it("the same distribution in another order does not drift", () => {
     fc.assert(
       fc.property(numbers, fc.integer(), (x, seed) => {
