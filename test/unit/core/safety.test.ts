@@ -228,7 +228,8 @@ describe("redaction: secrets never appear in errors, logs or inspection", () => 
       onRequest: (e: unknown) => events.push(e),
       clock: new FakeClock(),
     };
-    const pat = new Databricks({ host: url, token: TOKEN, timeout: 100, ...common });
+    // Long enough for a loaded machine to answer; /slow never answers and still times out.
+    const pat = new Databricks({ host: url, token: TOKEN, timeout: 2000, ...common });
     const errors: unknown[] = [];
     for (const path of ["/401", "/500", "/reset", "/slow"]) {
       errors.push(await rejection(pat.request({ method: "POST", path, body: { token: "fine-to-send" } })));
