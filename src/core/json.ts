@@ -10,7 +10,10 @@
 const TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
 
 export function parseJson(text: string): unknown {
-  if (!hasLongDigitRun(text)) return JSON.parse(text);
+  // Parsed as is first: text that is not JSON throws here, before the rewrite (which is linear
+  // only on valid JSON) could scan it.
+  const parsed = JSON.parse(text);
+  if (!hasLongDigitRun(text)) return parsed;
   return JSON.parse(
     text.replace(TOKENS, (token) =>
       token.startsWith('"') || Number.isSafeInteger(Number(token)) ? token : `"${token}"`,
