@@ -10,7 +10,10 @@
 const TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
 
 export function parseJson(text: string): unknown {
-  if (!hasLongDigitRun(text)) return JSON.parse(text);
+  // Parsed as is first: text that is not JSON throws here, before the rewrite (which is linear
+  // only on valid JSON) could scan it.
+  const parsed = JSON.parse(text);
+  if (!hasLongDigitRun(text)) return parsed;
   return JSON.parse(
     text.replace(TOKENS, (token) =>
       token.startsWith('"') || Number.isSafeInteger(Number(token)) ? token : `"${token}"`,
@@ -18,16 +21,24 @@ export function parseJson(text: string): unknown {
   );
 }
 
-/** Whether 16 digits follow each other anywhere; a plain loop is several times faster than a regex here. */
+/**
+ * Whether 16 digits follow each other anywhere. Such a run covers one index of every residue
+ * modulo 16, so only every 16th character is looked at, and the run measured around it.
+ */
 function hasLongDigitRun(text: string): boolean {
-  let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (++run >= 16) return true;
-    } else run = 0;
+  for (let i = 15; i < text.length; i += 16) {
+    if (!isDigit(text.charCodeAt(i))) continue;
+    let start = i;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < text.length && end - start < 16 && isDigit(text.charCodeAt(end))) end++;
+    if (end - start >= 16) return true;
   }
   return false;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 // Wraps a bigint while JSON.stringify runs; no JSON text holds this character pair by chance.

@@ -77,3 +77,14 @@ describe("a 64-bit id round-trips exactly", () => {
     expect(int64.parse(BIG)).toBe(BIG);
   });
 });
+
+describe("the 16-digit scan", () => {
+  it("finds a run wherever it starts, and no shorter one", () => {
+    for (let at = 0; at < 40; at++) {
+      const run = `${"x".repeat(at)}"${"7".repeat(15)}"`;
+      expect(parseJson(`[${"1".repeat(15)},${JSON.stringify(run)}]`)).toEqual([Number("1".repeat(15)), run]);
+      const big = `[${" ".repeat(at)}${"9".repeat(17)}]`;
+      expect(parseJson(big)).toEqual(["9".repeat(17)]);
+    }
+  });
+});
