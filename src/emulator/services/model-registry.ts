@@ -1,4 +1,5 @@
 import { filesPathOfArtifactUri, parseRunsUri } from "../../api/artifact-location.js";
+import { recordOwner, requirePermission } from "../access/object-acls.js";
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
 import { EMULATOR_USER, randomHex } from "../ids.js";
 import { pageOf, param } from "../paging.js";
@@ -80,6 +81,7 @@ export const modelRegistryService: EmulatorService<ModelRegistryState> = {
         next_version: 1,
         versions: {},
       };
+      recordOwner(req, "registered-models", all[name].id);
       return { body: { registered_model: modelView(all[name]) } };
     });
     router.get(`${BASE}/registered-models/get`, (req) => ({
@@ -206,6 +208,7 @@ function model(req: EmuRequest): LegacyModel {
   if (!name) throw invalidParameter("Missing value for required parameter 'name'.");
   const m = models(req.ctx)[name];
   if (!m) throw notFound(`Registered Model with name=${name} not found`);
+  requirePermission(req, "registered-models", m.id, "CAN_READ", m.name);
   return m;
 }
 
