@@ -59,26 +59,31 @@ const securableType = z
   .transform((s) => s.toLowerCase())
   .pipe(z.enum(TYPES, { message: `must be one of ${TYPES.join(", ")} (either case)` }));
 
-const securable = z
-  .looseObject({ securable_type: securableType, full_name: z.string().min(1, "must not be empty") })
-  .superRefine((req, ctx) => {
-    const parts = req.full_name.split(".");
-    if (parts.length !== PARTS[req.securable_type] || parts.some((p) => p === "" || p.includes("/"))) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["full_name"],
-        message: `a ${req.securable_type} is named ${["catalog", "catalog.schema", "catalog.schema.name"][PARTS[req.securable_type] - 1]}`,
-      });
-    }
-  });
+const securableShape = { securable_type: securableType, full_name: z.string().min(1, "must not be empty") };
 
-const getRequest = securable.and(
-  z.looseObject({
+/** A full name with as many parts as its type takes: `catalog`, `catalog.schema`, `catalog.schema.name`. */
+function checkFullName(
+  req: { securable_type: SecurableType; full_name: string },
+  ctx: z.RefinementCtx,
+): void {
+  const parts = req.full_name.split(".");
+  if (parts.length !== PARTS[req.securable_type] || parts.some((p) => p === "" || p.includes("/"))) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["full_name"],
+      message: `a ${req.securable_type} is named ${["catalog", "catalog.schema", "catalog.schema.name"][PARTS[req.securable_type] - 1]}`,
+    });
+  }
+}
+
+const getRequest = z
+  .looseObject({
+    ...securableShape,
     principal: z.string().min(1).optional(),
     max_results: z.number().int().min(0).optional(),
     page_token: z.string().optional(),
-  }),
-);
+  })
+  .superRefine(checkFullName);
 
 const change = z.looseObject({
   principal: z.string().min(1, "must not be empty"),
@@ -86,22 +91,25 @@ const change = z.looseObject({
   remove: z.array(z.string()).optional(),
 });
 
-const updateRequest = securable.and(z.looseObject({ changes: z.array(change) })).superRefine((req, ctx) => {
-  const allowed: readonly string[] = SECURABLE_PRIVILEGES[req.securable_type];
-  req.changes.forEach((c, i) => {
-    for (const key of ["add", "remove"] as const) {
-      (c[key] ?? []).forEach((p, j) => {
-        if (!allowed.includes(p)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["changes", i, key, j],
-            message: `${p} is not a privilege of a ${req.securable_type}; use one of ${allowed.join(", ")}`,
-          });
-        }
-      });
-    }
+const updateRequest = z
+  .looseObject({ ...securableShape, changes: z.array(change) })
+  .superRefine(checkFullName)
+  .superRefine((req, ctx) => {
+    const allowed: readonly string[] = SECURABLE_PRIVILEGES[req.securable_type];
+    req.changes.forEach((c, i) => {
+      for (const key of ["add", "remove"] as const) {
+        (c[key] ?? []).forEach((p, j) => {
+          if (!allowed.includes(p)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["changes", i, key, j],
+              message: `${p} is not a privilege of a ${req.securable_type}; use one of ${allowed.join(", ")}`,
+            });
+          }
+        });
+      }
+    });
   });
-});
 
 export const permissionsList = z.looseObject({
   privilege_assignments: z

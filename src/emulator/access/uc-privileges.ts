@@ -115,7 +115,8 @@ export function lineage(type: string, name: string): Array<{ type: string; name:
 /** Registered models record their owner; catalogs and schemas (not emulated objects) belong to the admin. */
 function ownerOf(ctx: EmulatorContext, type: string, name: string): string | undefined {
   if (type !== "function") return undefined;
-  return ctx.state<{ models: Record<string, { owner?: string }> }>("registry").models[name]?.owner;
+  return ctx.state<{ models?: Record<string, { owner?: string }> } | undefined>("registry")?.models?.[name]
+    ?.owner;
 }
 
 const principalsOf = (caller: Caller) => [caller.userName, "account users"];

@@ -16,7 +16,7 @@ function target(req: EmuRequest): { type: string; name: string } {
   const s = securable(req.params.type!, req.params.full_name!);
   if (
     s.type === "function" &&
-    !req.ctx.state<{ models: Record<string, unknown> }>("registry").models[s.name]
+    !req.ctx.state<{ models?: Record<string, unknown> } | undefined>("registry")?.models?.[s.name]
   ) {
     throw notFound(`Routine or Model '${s.name}' does not exist.`);
   }

@@ -16,19 +16,23 @@ type Loose = Record<string, any>;
 
 /** How each object type is found by the id its permissions path uses; the answer is the name messages use. */
 const FIND: Record<string, (ctx: EmulatorContext, id: string) => string | undefined> = {
-  jobs: (ctx, id) => (ctx.state<Loose>("jobs").jobs[id] ? id : undefined),
-  clusters: (ctx, id) => (ctx.state<Loose>("clusters").clusters[id] ? id : undefined),
-  experiments: (ctx, id) => ctx.state<Loose>("mlflow").experiments[id]?.name,
+  jobs: (ctx, id) => (ctx.state<Loose | undefined>("jobs")?.jobs[id] ? id : undefined),
+  clusters: (ctx, id) => (ctx.state<Loose | undefined>("clusters")?.clusters[id] ? id : undefined),
+  experiments: (ctx, id) => ctx.state<Loose | undefined>("mlflow")?.experiments[id]?.name,
   "registered-models": (ctx, id) =>
-    Object.values(ctx.state<Loose>("model-registry").models as Loose).find((m) => m.id === id)?.name,
+    Object.values((ctx.state<Loose | undefined>("model-registry")?.models ?? {}) as Loose).find(
+      (m) => m.id === id,
+    )?.name,
   "serving-endpoints": (ctx, id) =>
-    Object.values(ctx.state<Loose>("serving").endpoints as Loose).find((e) => e.id === id)?.name,
+    Object.values((ctx.state<Loose | undefined>("serving")?.endpoints ?? {}) as Loose).find(
+      (e) => e.id === id,
+    )?.name,
   notebooks: (ctx, id) => workspaceObject(ctx, id, "NOTEBOOK"),
   directories: (ctx, id) => workspaceObject(ctx, id, "DIRECTORY"),
 };
 
 function workspaceObject(ctx: EmulatorContext, id: string, kind: string): string | undefined {
-  return Object.values(ctx.state<Loose>("workspace").objects as Loose).find(
+  return Object.values((ctx.state<Loose | undefined>("workspace")?.objects ?? {}) as Loose).find(
     (o) => String(o.object_id) === id && o.object_type === kind,
   )?.path;
 }
