@@ -225,15 +225,27 @@ describe("several users against the emulator", () => {
     expect((await admin.secrets.listScopes()).map((s) => s.name)).not.toContain("platform");
   });
 
-  it("experiments, clusters and notebooks: deny → grant → allow → revoke → deny", async () => {
+  it("experiments, clusters, workspace registry models and notebooks: deny → grant → allow → revoke → deny", async () => {
     const { experiment_id } = await alice.experiments.create({ name: "/Users/alice/exp" });
     const getExp = () => bob.experiments.get({ experiment_id });
     const cases: Array<{
-      type: "experiments" | "clusters" | "notebooks";
+      type: "experiments" | "clusters" | "notebooks" | "registered-models";
       id: string;
       level: string;
       call: () => Promise<unknown>;
     }> = [{ type: "experiments", id: experiment_id, level: "CAN_READ", call: getExp }];
+    await alice.modelRegistry.createModel({ name: "legacy" });
+    const legacy = (await alice.modelRegistry.getModel({ name: "legacy" })).registered_model_databricks!;
+    expect(legacy.permission_level).toBe("CAN_MANAGE");
+    cases.push({
+      type: "registered-models",
+      id: legacy.id!,
+      level: "CAN_READ",
+      call: async () => {
+        const got = (await bob.modelRegistry.getModel({ name: "legacy" })).registered_model_databricks!;
+        expect(got.permission_level).toBe("CAN_READ");
+      },
+    });
     const { cluster_id } = await alice.clusters.create({
       cluster_name: "c",
       spark_version: "15.4.x-scala2.12",

@@ -461,7 +461,9 @@ describe("jobs against the emulator", () => {
     const { job_id } = await db.jobs.create({ name: "single", ...single });
     const job = await db.jobs.get({ job_id });
     expect(job.settings?.format).toBe("SINGLE_TASK");
-    expect(job.settings?.tasks?.[0]).toMatchObject({ notebook_task: { notebook_path: "/Shared/demo/single" } });
+    expect(job.settings?.tasks?.[0]).toMatchObject({
+      notebook_task: { notebook_path: "/Shared/demo/single" },
+    });
     const done = await db.jobs.runNowAndWait({ job_id });
     expect(done.state?.result_state).toBe("SUCCESS");
   });

@@ -1,5 +1,5 @@
 import { filesPathOfArtifactUri, parseRunsUri } from "../../api/artifact-location.js";
-import { recordOwner, requirePermission } from "../access/object-acls.js";
+import { levelOf, recordOwner, requirePermission } from "../access/object-acls.js";
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
 import { EMULATOR_USER, randomHex } from "../ids.js";
 import { pageOf, param } from "../paging.js";
@@ -87,9 +87,11 @@ export const modelRegistryService: EmulatorService<ModelRegistryState> = {
     router.get(`${BASE}/registered-models/get`, (req) => ({
       body: { registered_model: modelView(model(req)) },
     }));
-    router.get(`${BASE}/databricks/registered-models/get`, (req) => ({
-      body: { registered_model_databricks: { ...modelView(model(req)), permission_level: "CAN_MANAGE" } },
-    }));
+    router.get(`${BASE}/databricks/registered-models/get`, (req) => {
+      const m = model(req);
+      const permission_level = levelOf(req.ctx, req.caller, "registered-models", m.id);
+      return { body: { registered_model_databricks: { ...modelView(m), permission_level } } };
+    });
     router.get(`${BASE}/registered-models/search`, (req) => {
       const conditions = parseFilter(param(req, "filter"));
       const order = parseOrderBy(asList(req.query.order_by));
