@@ -5,12 +5,16 @@ import { CurrentUserAPI } from "./api/current-user.js";
 import { DataQualityAPI } from "./api/data-quality.js";
 import { ExperimentsAPI } from "./api/experiments.js";
 import { FilesAPI } from "./api/files.js";
+import { GrantsAPI } from "./api/grants.js";
 import { JobsAPI } from "./api/jobs.js";
 import { ModelRegistryAPI } from "./api/model-registry.js";
 import { ModelVersionsAPI } from "./api/model-versions.js";
+import { PermissionsAPI } from "./api/permissions.js";
 import { QualityMonitorsAPI } from "./api/quality-monitors.js";
 import { RegisteredModelsAPI } from "./api/registered-models.js";
 import { RunsAPI } from "./api/runs.js";
+import { ServicePrincipalsAPI, UsersAPI } from "./api/scim.js";
+import { SecretsAPI } from "./api/secrets.js";
 import { ServingEndpointsAPI } from "./api/serving-endpoints.js";
 import { WarehousesAPI } from "./api/warehouses.js";
 import { WorkspaceAPI } from "./api/workspace.js";
@@ -131,6 +135,31 @@ export class Databricks {
   /** The identity of the client's credentials: `db.currentUser.me()`. */
   get currentUser(): CurrentUserAPI {
     return this.service("currentUser", (c) => new CurrentUserAPI(c));
+  }
+
+  /** Workspace users (SCIM), e.g. looked up by name with a filter. */
+  get users(): UsersAPI {
+    return this.service("users", (c) => new UsersAPI(c));
+  }
+
+  /** Workspace service principals (SCIM). */
+  get servicePrincipals(): ServicePrincipalsAPI {
+    return this.service("servicePrincipals", (c) => new ServicePrincipalsAPI(c));
+  }
+
+  /** Permissions API 2.0: object ACLs of jobs, clusters, experiments, models, endpoints, notebooks, folders. */
+  get permissions(): PermissionsAPI {
+    return this.service("permissions", (c) => new PermissionsAPI(c));
+  }
+
+  /** Unity Catalog grants on catalogs, schemas, models, tables and volumes. */
+  get grants(): GrantsAPI {
+    return this.service("grants", (c) => new GrantsAPI(c));
+  }
+
+  /** Secret scopes, secrets and their ACLs. */
+  get secrets(): SecretsAPI {
+    return this.service("secrets", (c) => new SecretsAPI(c));
   }
 
   /** Files API: files and directories in volumes (streamed uploads and downloads). */

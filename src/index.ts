@@ -36,6 +36,14 @@ export type {
   UploadRequest,
 } from "./api/files.js";
 export { FilesAPI } from "./api/files.js";
+export type {
+  EffectivePermissionsList,
+  GetGrantsRequest,
+  PermissionsList,
+  SecurableType,
+  UpdateGrantsRequest,
+} from "./api/grants.js";
+export { GrantsAPI, SECURABLE_PRIVILEGES } from "./api/grants.js";
 export * from "./api/jobs.js";
 export type {
   Experiment,
@@ -87,6 +95,14 @@ export type {
 } from "./api/model-versions.js";
 export { ModelVersionsAPI } from "./api/model-versions.js";
 export type {
+  ObjectPermissions,
+  PermissionLevels,
+  PermissionObjectRequest,
+  PermissionObjectType,
+  SetPermissionsRequest,
+} from "./api/permissions.js";
+export { PERMISSION_LEVELS, PermissionsAPI } from "./api/permissions.js";
+export type {
   CreateMonitorRequest,
   MonitorInferenceLog,
   MonitorInfo,
@@ -126,6 +142,21 @@ export type {
   UploadArtifactRequest,
 } from "./api/runs.js";
 export { RunsAPI } from "./api/runs.js";
+export type { ScimIdRequest, ScimListRequest, ScimServicePrincipal } from "./api/scim.js";
+export { ServicePrincipalsAPI, UsersAPI } from "./api/scim.js";
+export type {
+  AclItem,
+  AclRequest,
+  CreateScopeRequest,
+  PutAclRequest,
+  PutSecretRequest,
+  ScopeRequest,
+  SecretKeyRequest,
+  SecretMetadata,
+  SecretScope,
+  SecretValue,
+} from "./api/secrets.js";
+export { SECRET_ACL_PERMISSIONS, SecretsAPI } from "./api/secrets.js";
 export type {
   CreateOrUpdateOptions,
   DeployResult,

@@ -61,6 +61,8 @@ export interface RequestSpec {
   kind?: "control" | "query";
   /** Send without credentials (e.g. presigned URLs); `path` may then be an absolute URL. */
   anonymous?: boolean;
+  /** Values the request carries that no error may show (e.g. a secret being stored), scrubbed like credentials. */
+  secrets?: readonly string[];
 }
 
 export interface ApiResponse<T> {
@@ -408,7 +410,7 @@ export class Transport {
         method: spec.method,
         path: spec.path,
         retryAfterMs: parseRetryAfter(resHeaders, s.clock.now()),
-        secrets: secretsOf(Object.values(credentials)),
+        secrets: [...secretsOf(Object.values(credentials)), ...(spec.secrets ?? [])],
       });
       this.emit(spec, attempt, started, res.status, requestId, err);
       throw err;

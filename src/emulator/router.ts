@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Caller } from "./access/principals.js";
 import type { EmulatorContext } from "./types.js";
 
 export interface EmuRequest {
@@ -14,6 +15,8 @@ export interface EmuRequest {
   /** The request itself, for routes registered with `{ stream: true }`. */
   incoming: IncomingMessage;
   ctx: EmulatorContext;
+  /** The user the bearer token belongs to (the admin for public routes). */
+  caller: Caller;
 }
 
 export interface EmuResponse {

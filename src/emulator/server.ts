@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
+import { ADMIN, type Caller, Principals } from "./access/principals.js";
 import { DEFAULT_IDLE_TIMING, EmulatorClock } from "./clock.js";
 import { ApiFault } from "./errors.js";
 import { FaultInjector, type FaultSpec, SeededRandom } from "./faults.js";
@@ -36,6 +37,11 @@ export interface EmulatorOptions {
   seed?: number;
   /** OAuth machine-to-machine credentials the emulator accepts at `/oidc/v1/token`. */
   oauthClients?: Record<string, string>;
+  /**
+   * Users besides the admin (email addresses), each with a token of its own (`tokenFor(user)`);
+   * objects, ACLs, grants and secret scopes are then checked per user. `token` stays the admin's.
+   */
+  users?: string[];
   /** Services served in addition to the built-in ones (e.g. a test double); a name may not repeat. */
   extraServices?: EmulatorService<any, any>[];
 }
@@ -43,7 +49,10 @@ export interface EmulatorOptions {
 export interface Emulator {
   /** Base URL to use as the Databricks host, e.g. `http://127.0.0.1:54321`. */
   url: string;
+  /** The workspace admin's token. */
   token: string;
+  /** The token of one of `users`. */
+  tokenFor(user: string): string;
   clock: EmulatorClock;
   faults: FaultInjector;
   /** The workspace state and service functions, for tests and scripted behaviour. */
@@ -86,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const s of all) states[s.name] = snapshot?.services[s.name] ?? s.init();
   let nextId = snapshot?.nextId ?? 1;
   const issuedTokens = new Map<string, number>();
+  const principals = new Principals(token, options.users ?? []);
   let requests = 0;
 
   const router = new Router();
@@ -96,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     nextId: () => nextId++,
     random: () => random.next(),
     url: "",
+    principals,
   };
   for (const s of all) s.routes(router);
   const exported = new Map<string, unknown>();
@@ -125,11 +136,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const requestId = `emu-${randomBytes(8).toString("hex")}`;
     res.setHeader("x-request-id", requestId);
     const { route, params } = router.match(method, url.pathname);
-    if (
-      !PUBLIC_PATHS.has(url.pathname) &&
-      !route?.public &&
-      !authorized(req.headers.authorization, token, issuedTokens, clock)
-    ) {
+    const caller = callerOf(req.headers.authorization, principals, issuedTokens, clock);
+    if (!PUBLIC_PATHS.has(url.pathname) && !route?.public && !caller) {
       await drain(req);
       return send(res, 401, {
         error_code: "UNAUTHENTICATED",
@@ -193,6 +201,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         raw,
         incoming: req,
         ctx,
+        caller: caller ?? ADMIN,
       });
       if (route.mutates) persist();
     } catch (e) {
@@ -224,6 +233,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     url: ctx.url,
     token,
+    tokenFor: (user) => principals.tokenFor(user),
     clock,
     faults,
     context: ctx,
@@ -245,17 +255,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 }
 
-function authorized(
+/** The user a bearer token belongs to; OAuth machine-to-machine tokens act as the admin. */
+function callerOf(
   header: string | undefined,
-  token: string,
+  principals: Principals,
   issued: Map<string, number>,
   clock: EmulatorClock,
-) {
+): Caller | undefined {
   const m = /^Bearer (.+)$/.exec(header ?? "");
-  if (!m) return false;
-  if (m[1] === token) return true;
+  if (!m) return undefined;
+  const user = principals.byToken(m[1]!);
+  if (user) return user;
   const exp = issued.get(m[1]!);
-  return exp !== undefined && exp > clock.now();
+  return exp !== undefined && exp > clock.now() ? ADMIN : undefined;
 }
 
 function oauthRoutes(

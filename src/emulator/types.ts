@@ -1,3 +1,4 @@
+import type { Principals } from "./access/principals.js";
 import type { EmulatorClock } from "./clock.js";
 import type { Router } from "./router.js";
 
@@ -14,6 +15,8 @@ export interface EmulatorContext {
   random(): number;
   /** The emulator's own URL, e.g. for links in responses. */
   url: string;
+  /** The workspace's users and their tokens. */
+  principals: Principals;
 }
 
 /**

@@ -180,6 +180,70 @@ describe("secrets never leak", () => {
     );
   });
 
+  it("a secret value being stored, whatever the server answers, even echoing it plain or in base64", async () => {
+    const echoes: Record<string, (value: string) => { status: number; body: string }> = {
+      "in message": (v) => ({
+        status: 400,
+        body: JSON.stringify({ error_code: "INVALID_PARAMETER_VALUE", message: `bad value ${v}` }),
+      }),
+      "base64 in details": (v) => ({
+        status: 403,
+        body: JSON.stringify({
+          error_code: "PERMISSION_DENIED",
+          message: "denied",
+          details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", metadata: { value: btoa(v) } }],
+        }),
+      }),
+      "as text": (v) => ({ status: 502, body: `<pre>${v}</pre>` }),
+      "500 then retried": () => ({ status: 500, body: JSON.stringify({ error_code: "INTERNAL_ERROR" }) }),
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        secret,
+        fc.boolean(),
+        fc.constantFrom(...Object.keys(echoes)),
+        async (value, asBytes, name) => {
+          nock.cleanAll();
+          nock(HOST)
+            .persist()
+            .post("/api/2.0/secrets/put")
+            .reply((_uri, body) => {
+              const sent = body as { string_value?: string; bytes_value?: string };
+              const plain =
+                sent.string_value ?? Buffer.from(sent.bytes_value ?? "", "base64").toString("utf8");
+              const a = echoes[name]!(plain);
+              return [a.status, a.body, { "content-type": "application/json" }];
+            });
+          const logger = captureLogger();
+          const events: unknown[] = [];
+          const db = new Databricks({
+            host: HOST,
+            token: "dapi-0123456789abcdef",
+            env: {},
+            logger,
+            onRequest: (e) => events.push(e),
+            clock: new FakeClock(),
+            maxRetries: 1,
+          });
+          const req = asBytes
+            ? { scope: "s", key: "k", bytes_value: Buffer.from(value).toString("base64") }
+            : { scope: "s", key: "k", string_value: value };
+          const err = await db.secrets.putSecret(req).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(Error);
+          const base64 = Buffer.from(value).toString("base64");
+          for (const text of [...exposures(err), logger.text(), JSON.stringify(events)]) {
+            expect(text).not.toContain(value);
+            expect(text).not.toContain(base64);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it("in configuration errors", () => {
     fc.assert(
       fc.property(secret, secret, (token, clientSecret) => {

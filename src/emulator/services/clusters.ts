@@ -1,3 +1,4 @@
+import { recordOwner, requirePermission } from "../access/object-acls.js";
 import { NODE_TYPES, SPARK_VERSIONS } from "../compute/cluster-catalog.js";
 import {
   advance,
@@ -143,6 +144,7 @@ function create(req: EmuRequest): EmuResponse {
     rec.idempotency_token = token;
     state.tokens[token] = rec.details.cluster_id;
   }
+  recordOwner(req, "clusters", rec.details.cluster_id);
   beginStart(state, rec, now, "CREATING");
   return { body: { cluster_id: rec.details.cluster_id } };
 }
@@ -151,6 +153,7 @@ function edit(req: EmuRequest): EmuResponse {
   const body = (req.body ?? {}) as Record<string, unknown>;
   requireFields(body, "cluster_id");
   const rec = find(req.ctx, body.cluster_id);
+  requirePermission(req, "clusters", rec.details.cluster_id, "CAN_MANAGE");
   checkDefinition(body);
   if (rec.details.cluster_source === "JOB") {
     throw invalidParameter(
@@ -186,6 +189,7 @@ function edit(req: EmuRequest): EmuResponse {
 function start(req: EmuRequest): EmuResponse {
   requireFields(req.body, "cluster_id");
   const rec = find(req.ctx, req.body.cluster_id);
+  requirePermission(req, "clusters", rec.details.cluster_id, "CAN_RESTART");
   if (rec.details.cluster_source === "JOB") {
     throw invalidParameter(
       `Cluster ${rec.details.cluster_id} is a job cluster; job clusters cannot be started.`,
@@ -199,6 +203,7 @@ function start(req: EmuRequest): EmuResponse {
 function restart(req: EmuRequest): EmuResponse {
   requireFields(req.body, "cluster_id");
   const rec = find(req.ctx, req.body.cluster_id);
+  requirePermission(req, "clusters", rec.details.cluster_id, "CAN_RESTART");
   // Documented: nothing happens unless the cluster is RUNNING.
   if (rec.details.state === "RUNNING") {
     const user = req.body.restart_user ?? EMULATOR_USER;
@@ -248,6 +253,7 @@ function resize(req: EmuRequest): EmuResponse {
 function terminate(req: EmuRequest): EmuResponse {
   requireFields(req.body, "cluster_id");
   const rec = find(req.ctx, req.body.cluster_id);
+  requirePermission(req, "clusters", rec.details.cluster_id, "CAN_RESTART");
   beginTerminate(
     rec,
     req.ctx.clock.now(),
@@ -260,6 +266,7 @@ function terminate(req: EmuRequest): EmuResponse {
 function permanentDelete(req: EmuRequest): EmuResponse {
   requireFields(req.body, "cluster_id");
   const rec = find(req.ctx, req.body.cluster_id);
+  requirePermission(req, "clusters", rec.details.cluster_id, "CAN_MANAGE");
   const state = clusters(req.ctx);
   if (rec.idempotency_token) delete state.tokens[rec.idempotency_token];
   delete state.clusters[rec.details.cluster_id];
@@ -279,6 +286,7 @@ function pin(pinned: boolean) {
 
 function get(req: EmuRequest): EmuResponse {
   const rec = find(req.ctx, one(req.query.cluster_id));
+  requirePermission(req, "clusters", rec.details.cluster_id, "CAN_ATTACH_TO");
   return { body: rec.details };
 }
 

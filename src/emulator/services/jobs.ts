@@ -1,3 +1,4 @@
+import { recordOwner, requirePermission } from "../access/object-acls.js";
 import { checkTasks, checkToken, clean, mergeByKey, withTasks } from "../compute/job-settings.js";
 import { escapeHtml, toHtml } from "../compute/notebook-formats.js";
 import { flag, idParam, offsetOf, offsetToken, one, page } from "../compute/params.js";
@@ -162,10 +163,11 @@ function createJob(req: EmuRequest): EmuResponse {
   const job: JobRecord = {
     job_id: req.ctx.nextId(),
     created_time: now,
-    creator_user_name: EMULATOR_USER,
-    run_as_user_name: EMULATOR_USER,
+    creator_user_name: req.caller.userName,
+    run_as_user_name: req.caller.userName,
     settings,
   };
+  recordOwner(req, "jobs", job.job_id, body);
   jobs(req.ctx).jobs[job.job_id] = job;
   return { body: { job_id: job.job_id } };
 }
@@ -194,6 +196,7 @@ function pageArrays(
 
 function getJob(req: EmuRequest): EmuResponse {
   const job = findJob(req.ctx, idParam(req.query.job_id, "job_id"));
+  requirePermission(req, "jobs", job.job_id, "CAN_VIEW");
   const view = jobView(job);
   const paged = pageArrays(
     view.settings,
@@ -233,6 +236,7 @@ function listJobs(req: EmuRequest): EmuResponse {
 function updateJob(req: EmuRequest): EmuResponse {
   const body = clean((req.body ?? {}) as Record<string, any>);
   const job = findJob(req.ctx, idParam(body.job_id, "job_id"));
+  requirePermission(req, "jobs", job.job_id, "CAN_MANAGE");
   const next: Record<string, any> = { ...job.settings };
   const changes = withTasks(body.new_settings ?? {});
   for (const [k, v] of Object.entries(changes)) {
@@ -257,6 +261,7 @@ function resetJob(req: EmuRequest): EmuResponse {
   const body = clean((req.body ?? {}) as Record<string, any>);
   requireFields(body, "new_settings");
   const job = findJob(req.ctx, idParam(body.job_id, "job_id"));
+  requirePermission(req, "jobs", job.job_id, "CAN_MANAGE");
   const settings = withTasks(body.new_settings);
   checkTasks(req.ctx, settings);
   job.settings = { name: "Untitled", max_concurrent_runs: 1, ...settings };
@@ -265,6 +270,7 @@ function resetJob(req: EmuRequest): EmuResponse {
 
 function deleteJob(req: EmuRequest): EmuResponse {
   const job = findJob(req.ctx, idParam(req.body?.job_id, "job_id"));
+  requirePermission(req, "jobs", job.job_id, "CAN_MANAGE");
   const state = jobs(req.ctx);
   const now = req.ctx.clock.now();
   for (const id of [...state.active]) {
@@ -278,6 +284,7 @@ function deleteJob(req: EmuRequest): EmuResponse {
 function runNow(req: EmuRequest): EmuResponse {
   const body = clean((req.body ?? {}) as Record<string, any>);
   const job = findJob(req.ctx, idParam(body.job_id, "job_id"));
+  requirePermission(req, "jobs", job.job_id, "CAN_MANAGE_RUN");
   const token = checkToken(body.idempotency_token);
   const key = token ? `run-now:${token}` : undefined;
   const seen = existingRun(req.ctx, key);

@@ -1,4 +1,5 @@
 import { filesPathOfArtifactUri, runArtifactUri } from "../../api/artifact-location.js";
+import { recordOwner, requirePermission } from "../access/object-acls.js";
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
 import { EMULATOR_USER, randomHex } from "../ids.js";
 import type { MlflowEmulatorExports } from "../notebooks.js";
@@ -73,11 +74,14 @@ export const mlflowService: EmulatorService<MlflowState, MlflowEmulatorExports> 
     router.post(`${BASE}/experiments/create`, (req) => {
       requireFields(req.body, "name");
       const exp = createExperiment(req.ctx, req.body.name, req.body.artifact_location, req.body.tags);
+      recordOwner(req, "experiments", exp.experiment_id);
       return { body: { experiment_id: exp.experiment_id } };
     });
-    router.get(`${BASE}/experiments/get`, (req) => ({
-      body: { experiment: experimentView(experiment(req.ctx, String(req.query.experiment_id ?? ""))) },
-    }));
+    router.get(`${BASE}/experiments/get`, (req) => {
+      const exp = experiment(req.ctx, String(req.query.experiment_id ?? ""));
+      requirePermission(req, "experiments", exp.experiment_id, "CAN_READ", exp.name);
+      return { body: { experiment: experimentView(exp) } };
+    });
     router.get(`${BASE}/experiments/get-by-name`, (req) => {
       const name = String(req.query.experiment_name ?? "");
       if (!name) throw invalidParameter("Missing required field: experiment_name");

@@ -1,4 +1,5 @@
 import { filesPathOfArtifactUri, parseRunsUri } from "../../api/artifact-location.js";
+import { levelOf, recordOwner, requirePermission } from "../access/object-acls.js";
 import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
 import { EMULATOR_USER, randomHex } from "../ids.js";
 import { pageOf, param } from "../paging.js";
@@ -80,14 +81,17 @@ export const modelRegistryService: EmulatorService<ModelRegistryState> = {
         next_version: 1,
         versions: {},
       };
+      recordOwner(req, "registered-models", all[name].id);
       return { body: { registered_model: modelView(all[name]) } };
     });
     router.get(`${BASE}/registered-models/get`, (req) => ({
       body: { registered_model: modelView(model(req)) },
     }));
-    router.get(`${BASE}/databricks/registered-models/get`, (req) => ({
-      body: { registered_model_databricks: { ...modelView(model(req)), permission_level: "CAN_MANAGE" } },
-    }));
+    router.get(`${BASE}/databricks/registered-models/get`, (req) => {
+      const m = model(req);
+      const permission_level = levelOf(req.ctx, req.caller, "registered-models", m.id);
+      return { body: { registered_model_databricks: { ...modelView(m), permission_level } } };
+    });
     router.get(`${BASE}/registered-models/search`, (req) => {
       const conditions = parseFilter(param(req, "filter"));
       const order = parseOrderBy(asList(req.query.order_by));
@@ -206,6 +210,7 @@ function model(req: EmuRequest): LegacyModel {
   if (!name) throw invalidParameter("Missing value for required parameter 'name'.");
   const m = models(req.ctx)[name];
   if (!m) throw notFound(`Registered Model with name=${name} not found`);
+  requirePermission(req, "registered-models", m.id, "CAN_READ", m.name);
   return m;
 }
 

@@ -1,6 +1,7 @@
 import { modelVersionFilesRoot } from "../../api/artifact-location.js";
 import { parseMlmodel, signatureProblem } from "../../api/mlmodel.js";
 import { parseFullName, ucNameProblem } from "../../api/uc-names.js";
+import { requireCreateModel, requireModelPrivilege } from "../access/uc-privileges.js";
 import { alreadyExists, invalidParameter, invalidState, notFound, requireFields } from "../errors.js";
 import { EMULATOR_USER, randomUuid } from "../ids.js";
 import { pageOf, param } from "../paging.js";
@@ -88,6 +89,7 @@ export const registryService: EmulatorService<RegistryState, RegistryEmulatorExp
   routes(router: Router) {
     router.post(UC, (req) => {
       requireFields(req.body, "catalog_name", "schema_name", "name");
+      requireCreateModel(req, req.body.catalog_name, req.body.schema_name);
       const m = createModel(
         req.ctx,
         req.body.catalog_name,
@@ -96,6 +98,7 @@ export const registryService: EmulatorService<RegistryState, RegistryEmulatorExp
         req.body.comment,
       );
       if (req.body.storage_location) m.storage_location = String(req.body.storage_location);
+      m.owner = req.caller.userName;
       return { body: modelView(m, true) };
     });
     router.get(UC, (req) => {
@@ -161,6 +164,7 @@ export const registryService: EmulatorService<RegistryState, RegistryEmulatorExp
     });
     router.get(`${UC}/:full_name/aliases/:alias`, (req) => {
       const m = model(req.ctx, req.params.full_name!);
+      requireModelPrivilege(req, m.full_name, "EXECUTE");
       const alias = req.params.alias!.toLowerCase();
       const v = m.aliases[alias];
       if (v === undefined) throw notFound(`Alias '${alias}' does not exist on model '${m.full_name}'.`);
@@ -169,12 +173,14 @@ export const registryService: EmulatorService<RegistryState, RegistryEmulatorExp
 
     router.get(`${UC}/:full_name/versions`, (req) => {
       const m = model(req.ctx, req.params.full_name!);
+      requireModelPrivilege(req, m.full_name, "EXECUTE");
       const all = Object.values(m.versions).sort((a, b) => b.version - a.version);
       const page = pageOf(all, req.query.max_results, req.query.page_token, { default: 100, max: 1000 });
       return { body: { model_versions: page.items.map((v) => versionView(m, v, false)), ...tokenOf(page) } };
     });
     router.get(`${UC}/:full_name/versions/:version`, (req) => {
       const m = model(req.ctx, req.params.full_name!);
+      requireModelPrivilege(req, m.full_name, "EXECUTE");
       return { body: versionView(m, version(m, req.params.version), req.query.include_aliases === "true") };
     });
     router.patch(`${UC}/:full_name/versions/:version`, (req) => {
@@ -197,7 +203,9 @@ export const registryService: EmulatorService<RegistryState, RegistryEmulatorExp
     router.post(`${UC_MLFLOW}/registered-models/create`, (req) => {
       requireFields(req.body, "name");
       const name = splitName(String(req.body.name));
+      requireCreateModel(req, name.catalog, name.schema);
       const m = createModel(req.ctx, name.catalog, name.schema, name.model, req.body.description);
+      m.owner = req.caller.userName;
       for (const t of req.body.tags ?? []) m.tags.push({ key: String(t.key), value: String(t.value ?? "") });
       return { body: { registered_model: mlflowModelView(m) } };
     });
@@ -227,6 +235,7 @@ export const registryService: EmulatorService<RegistryState, RegistryEmulatorExp
     });
     router.get(`${UC_MLFLOW}/model-versions/get`, (req) => {
       const m = model(req.ctx, param(req, "name") ?? "");
+      requireModelPrivilege(req, m.full_name, "EXECUTE");
       return { body: { model_version: mlflowVersionView(m, version(m, param(req, "version"))) } };
     });
     router.get(`${UC_MLFLOW}/model-versions/search`, (req) => searchVersions(req));

@@ -1,3 +1,4 @@
+import { requirePermission } from "../access/object-acls.js";
 import { ApiFault, notFound } from "../errors.js";
 import type { EmuRequest, EmuResponse } from "../router.js";
 import type { EmulatorContext } from "../types.js";
@@ -45,6 +46,7 @@ function pickEntity(ep: EndpointRecord, config: ConfigRecord): EntityRecord {
 
 export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
   const ep = endpointOr404(ctx, req.params.name!);
+  requirePermission(req, "serving-endpoints", ep.id, "CAN_QUERY", ep.name);
   const now = ctx.clock.now();
   const config = ep.config;
   if (!config) {

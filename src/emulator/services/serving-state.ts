@@ -52,7 +52,6 @@ export interface EndpointRecord {
   last_version: number;
   /** Smooth weighted round-robin weights: a deterministic, evenly interleaved traffic split. */
   wrr: Record<string, number>;
-  acl: Array<{ principal: Loose; level: string }>;
   events: RequestEvent[];
   /** When each served entity last got a request (scale-to-zero counts idle time from it). */
   last_request?: Record<string, number>;

@@ -1,11 +1,11 @@
-import { ApiFault, invalidParameter, notFound, requireFields } from "../errors.js";
-import { EMULATOR_USER } from "../ids.js";
+import { recordOwner, requirePermission } from "../access/object-acls.js";
+import { ApiFault, invalidParameter, requireFields } from "../errors.js";
 import type { Router } from "../router.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
+import { checkSecretReferences } from "./secrets.js";
 import { advance, newConfig } from "./serving-config.js";
 import { invoke } from "./serving-invoke.js";
 import { renderMetrics } from "./serving-metrics.js";
-import { canonical } from "./serving-predict.js";
 import {
   type EndpointRecord,
   endpointOr404,
@@ -24,65 +24,6 @@ import { buildLog, endpointView, servedEntity, summaryView } from "./serving-vie
  * NOT_READY/IN_PROGRESS with a pending config → READY/NOT_UPDATING), builds can be scripted to
  * fail, queries answer deterministically, and inference tables and health metrics follow traffic.
  */
-
-// ---------------------------------------------------------------------------------------------
-// Permissions
-// ---------------------------------------------------------------------------------------------
-
-const LEVELS = ["CAN_VIEW", "CAN_QUERY", "CAN_MANAGE"];
-
-function principalOf(entry: Loose): Loose {
-  for (const k of ["user_name", "group_name", "service_principal_name"]) {
-    if (typeof entry[k] === "string") return { [k]: entry[k] };
-  }
-  throw invalidParameter(
-    "Each access control entry needs one of user_name, group_name or service_principal_name.",
-  );
-}
-
-function aclFrom(body: Loose | undefined): EndpointRecord["acl"] {
-  const list = (body?.access_control_list as Loose[] | undefined) ?? [];
-  return list.map((entry) => {
-    const level = String(entry.permission_level ?? "");
-    if (!LEVELS.includes(level)) {
-      throw invalidParameter(`Invalid permission level '${level}'; use one of ${LEVELS.join(", ")}.`);
-    }
-    return { principal: principalOf(entry), level };
-  });
-}
-
-function permissionsView(ep: EndpointRecord): Loose {
-  const direct = [{ principal: { user_name: ep.creator }, level: "CAN_MANAGE" }, ...ep.acl];
-  const merged = new Map<string, { principal: Loose; levels: string[] }>();
-  for (const d of direct) {
-    const key = canonical(d.principal);
-    const m = merged.get(key) ?? { principal: d.principal, levels: [] };
-    if (!m.levels.includes(d.level)) m.levels.push(d.level);
-    merged.set(key, m);
-  }
-  return {
-    object_id: `/serving-endpoints/${ep.id}`,
-    object_type: "serving-endpoint",
-    access_control_list: [
-      ...[...merged.values()].map((m) => ({
-        ...m.principal,
-        all_permissions: m.levels.map((permission_level) => ({ permission_level, inherited: false })),
-      })),
-      {
-        group_name: "admins",
-        all_permissions: [
-          { permission_level: "CAN_MANAGE", inherited: true, inherited_from_object: ["/serving-endpoints/"] },
-        ],
-      },
-    ],
-  };
-}
-
-function endpointById(ctx: EmulatorContext, id: string): EndpointRecord {
-  const ep = Object.values(state(ctx).endpoints).find((e) => e.id === id);
-  if (!ep) throw notFound(`Serving endpoint with id '${id}' does not exist.`);
-  return ep;
-}
 
 // ---------------------------------------------------------------------------------------------
 // AI gateway
@@ -129,6 +70,7 @@ function routes(router: Router): void {
         `Endpoint name '${name}' is invalid: it may contain only alphanumeric characters, dashes and underscores.`,
       );
     }
+    checkSecretReferences(req, body.config);
     const st = state(ctx);
     if (st.endpoints[name])
       throw new ApiFault(409, "RESOURCE_ALREADY_EXISTS", `Endpoint with name '${name}' already exists.`);
@@ -137,7 +79,7 @@ function routes(router: Router): void {
     const ep: EndpointRecord = {
       id: hex(ctx, 32),
       name,
-      creator: EMULATOR_USER,
+      creator: req.caller.userName,
       creation_timestamp: now,
       last_updated_timestamp: now,
       extras,
@@ -145,7 +87,6 @@ function routes(router: Router): void {
       config_update: "NOT_UPDATING",
       last_version: 0,
       wrr: {},
-      acl: [],
       events: [],
       server_logs: {},
     };
@@ -155,6 +96,7 @@ function routes(router: Router): void {
       ep.pending = newConfig(ctx, ep, config as Loose);
       ep.config_update = "IN_PROGRESS";
     }
+    recordOwner(req, "serving-endpoints", ep.id);
     st.endpoints[name] = ep;
     return { body: endpointView(ctx, ep) };
   });
@@ -163,12 +105,15 @@ function routes(router: Router): void {
     body: { endpoints: Object.values(state(req.ctx).endpoints).map(summaryView) },
   }));
 
-  router.get(`${base}/:name`, (req) => ({
-    body: endpointView(req.ctx, endpointOr404(req.ctx, req.params.name!)),
-  }));
+  router.get(`${base}/:name`, (req) => {
+    const ep = endpointOr404(req.ctx, req.params.name!);
+    requirePermission(req, "serving-endpoints", ep.id, "CAN_VIEW", ep.name);
+    return { body: endpointView(req.ctx, ep) };
+  });
 
   router.delete(`${base}/:name`, (req) => {
-    endpointOr404(req.ctx, req.params.name!);
+    const ep = endpointOr404(req.ctx, req.params.name!);
+    requirePermission(req, "serving-endpoints", ep.id, "CAN_MANAGE", ep.name);
     delete state(req.ctx).endpoints[req.params.name!];
     return { body: {} };
   });
@@ -176,6 +121,8 @@ function routes(router: Router): void {
   router.put(`${base}/:name/config`, (req) => {
     const ctx = req.ctx;
     const ep = endpointOr404(ctx, req.params.name!);
+    requirePermission(req, "serving-endpoints", ep.id, "CAN_MANAGE", ep.name);
+    checkSecretReferences(req, req.body);
     if (ep.config_update === "IN_PROGRESS") {
       throw new ApiFault(
         409,
@@ -255,33 +202,6 @@ function routes(router: Router): void {
     if (!ep.config)
       throw new ApiFault(400, "BAD_REQUEST", `Endpoint '${ep.name}' is not ready: it has no served config.`);
     return { body: openApi(req.ctx, ep) };
-  });
-
-  const perms = "/api/2.0/permissions/serving-endpoints/:id";
-  router.get(perms, (req) => ({ body: permissionsView(endpointById(req.ctx, req.params.id!)) }));
-  router.get(`${perms}/permissionLevels`, (req) => {
-    endpointById(req.ctx, req.params.id!);
-    return {
-      body: {
-        permission_levels: [
-          { permission_level: "CAN_MANAGE", description: "Can manage the endpoint" },
-          { permission_level: "CAN_QUERY", description: "Can query the endpoint" },
-          { permission_level: "CAN_VIEW", description: "Can view the endpoint" },
-        ],
-      },
-    };
-  });
-  router.put(perms, (req) => {
-    const ep = endpointById(req.ctx, req.params.id!);
-    ep.acl = aclFrom(req.body as Loose | undefined);
-    return { body: permissionsView(ep) };
-  });
-  router.patch(perms, (req) => {
-    const ep = endpointById(req.ctx, req.params.id!);
-    const added = aclFrom(req.body as Loose | undefined);
-    const keys = new Set(added.map((a) => canonical(a.principal)));
-    ep.acl = [...ep.acl.filter((a) => !keys.has(canonical(a.principal))), ...added];
-    return { body: permissionsView(ep) };
   });
 
   // Queries are not persisted one by one: they change only counters and captured records.

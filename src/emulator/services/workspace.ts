@@ -1,3 +1,4 @@
+import { recordOwner, requirePermission } from "../access/object-acls.js";
 import {
   fileExtension,
   fromHtml,
@@ -279,6 +280,8 @@ function importObject(req: EmuRequest): EmuResponse {
     modified_at: now,
     ...imported,
   };
+  if (!existing && imported.object_type === "NOTEBOOK")
+    recordOwner(req, "notebooks", all[imported.path]!.object_id);
   return { body: {} };
 }
 
@@ -290,6 +293,7 @@ function exportObject(req: EmuRequest): EmuResponse {
   }
   const o = objects(req.ctx)[path];
   if (!o) throw notFound(path);
+  if (o.object_type === "NOTEBOOK") requirePermission(req, "notebooks", o.object_id, "CAN_READ", path);
   let bytes: Buffer;
   let fileType: string;
   if (o.object_type === "DIRECTORY") {
