@@ -5,6 +5,8 @@ import type { Readable } from "node:stream";
 import { EmulatorClock } from "./clock.js";
 import { ApiFault } from "./errors.js";
 import { FaultInjector, type FaultSpec, seededRandom } from "./faults.js";
+import { choosePython } from "./local/interpreter.js";
+import { type LocalMode, LocalRuntime, localService } from "./local/runtime.js";
 import { loadSnapshot, saveSnapshot } from "./persistence.js";
 import { type EmuResponse, Router } from "./router.js";
 import { SERVICES } from "./services/index.js";
@@ -31,7 +33,27 @@ export interface EmulatorOptions {
   oauthClients?: Record<string, string>;
   /** Services served in addition to the built-in ones (e.g. a test double); a name may not repeat. */
   extraServices?: EmulatorService<any, any>[];
+  /**
+   * Local mode: the Python interpreter that runs notebooks for real and serves pickled models (used
+   * exactly as given), or `false` for scripted notebooks only. Default: `BRICKML_EMULATOR_PYTHON`,
+   * else `python3` on PATH when it imports pandas.
+   */
+  python?: string | false;
 }
+
+const OPTION_NAMES = new Set<string>([
+  "port",
+  "hostname",
+  "token",
+  "timeScale",
+  "manualClock",
+  "faults",
+  "dataFile",
+  "seed",
+  "oauthClients",
+  "extraServices",
+  "python",
+] satisfies Array<keyof EmulatorOptions>);
 
 export interface Emulator {
   /** Base URL to use as the Databricks host, e.g. `http://127.0.0.1:54321`. */
@@ -43,12 +65,29 @@ export interface Emulator {
   context: EmulatorContext;
   /** Requests served so far. */
   requestCount(): number;
+  /** Local mode: which interpreter runs notebooks and serves models (undefined: scripted only), and why. */
+  localMode: LocalMode;
   close(): Promise<void>;
 }
 
 const PUBLIC_PATHS = new Set(["/oidc/v1/token", "/oidc/.well-known/oauth-authorization-server"]);
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const unknown = Object.keys(options).filter((k) => !OPTION_NAMES.has(k));
+  if (unknown.length) {
+    throw new TypeError(
+      `Unknown startEmulator option ${unknown.map((k) => `"${k}"`).join(", ")}; the options are ${[...OPTION_NAMES].join(", ")}`,
+    );
+  }
+  if (
+    options.python !== undefined &&
+    options.python !== false &&
+    (typeof options.python !== "string" || !options.python)
+  ) {
+    throw new TypeError(
+      `python must be the path of a Python interpreter, or false; got ${JSON.stringify(options.python)}`,
+    );
+  }
   const token = options.token ?? `dapi-emulator-${randomBytes(12).toString("hex")}`;
   const timeScale = options.timeScale ?? 600;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be above 0, got ${timeScale}`);
@@ -56,7 +95,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = new EmulatorClock(timeScale, options.manualClock ?? false, snapshot?.clock);
   const faults = new FaultInjector(options.faults);
   const random = seededRandom(options.seed ?? 42);
-  const all = [...SERVICES, ...(options.extraServices ?? [])];
+  const local = new LocalRuntime(choosePython(options.python), token);
+  const all = [...SERVICES, localService(local), ...(options.extraServices ?? [])];
   const services = new Map<string, EmulatorService<any, any>>();
   for (const s of all) {
     if (services.has(s.name)) throw new Error(`Two emulator services are named "${s.name}"`);
@@ -195,6 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   ctx.url = `http://${host}:${addr.port}`;
+  local.url = ctx.url;
   return {
     url: ctx.url,
     token,
@@ -202,8 +243,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     context: ctx,
     requestCount: () => requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    localMode: local,
+    close: async () => {
+      await local.close();
+      await new Promise<void>((resolve, reject) => {
         server.close(() => {
           // State machines may have moved since the last change: keep where they are now.
           try {
@@ -215,7 +258,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           }
         });
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

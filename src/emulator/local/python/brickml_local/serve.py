@@ -1,0 +1,124 @@
+"""Serves one pickled python_function model: a JSON request per stdin line, a JSON answer per stdout line.
+
+Usage: python -m brickml_local.serve MODEL_DIR SPEC_JSON
+SPEC_JSON: {"loader": "mlflow.sklearn" | "mlflow.pyfunc.model", "file": ..., "predictFn": ...,
+"inputs": [column names of the signature, or null], "types": {column: MLflow type}}
+Requests follow MLflow's scoring protocol: dataframe_split, dataframe_records, instances or inputs.
+"""
+
+import json
+import os
+import pickle
+import sys
+import traceback
+
+
+def load(model_dir, spec):
+    try:
+        import cloudpickle as loader
+    except ImportError:
+        loader = pickle
+    if spec["loader"] == "mlflow.pyfunc.model":
+        try:
+            import mlflow.pyfunc  # noqa: F401  (the pickle refers to mlflow.pyfunc.PythonModel)
+        except ImportError:
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mlflow_shim"))
+        with open(os.path.join(model_dir, spec["file"]), "rb") as f:
+            model = loader.load(f)
+        from mlflow.pyfunc import PythonModelContext
+
+        context = PythonModelContext({})
+        model.load_context(context)
+        return lambda frame: model.predict(context, frame)
+    with open(os.path.join(model_dir, spec["file"]), "rb") as f:
+        model = loader.load(f)
+    return getattr(model, spec.get("predictFn") or "predict")
+
+
+def to_frame(body, columns):
+    import numpy as np
+    import pandas as pd
+
+    if "dataframe_split" in body:
+        split = body["dataframe_split"]
+        return pd.DataFrame(split["data"], columns=split.get("columns"), index=split.get("index"))
+    if "dataframe_records" in body:
+        return pd.DataFrame(body["dataframe_records"])
+    value = body["instances"] if "instances" in body else body["inputs"]
+    if isinstance(value, dict):
+        return pd.DataFrame({k: v if isinstance(v, list) else [v] for k, v in value.items()})
+    if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        return pd.DataFrame(value)
+    array = np.asarray(value)
+    if columns and array.ndim == 2 and array.shape[1] == len(columns):
+        return pd.DataFrame(array, columns=columns)
+    if columns and array.ndim == 1 and len(columns) == 1:
+        return pd.DataFrame({columns[0]: array})
+    return array
+
+
+_CASTS = {"double": "float64", "float": "float32", "long": "int64", "integer": "int32", "boolean": "bool"}
+
+
+def enforce(frame, columns, types):
+    """MLflow's schema enforcement for column signatures: every input present, in order, typed."""
+    import pandas as pd
+
+    if not columns or not isinstance(frame, pd.DataFrame):
+        return frame
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        extra = [c for c in frame.columns if c not in columns]
+        note = f" Note that there were extra inputs: {extra}" if extra else ""
+        raise ValueError(f"Failed to enforce schema of data. Error: Model is missing inputs {missing}.{note}")
+    frame = frame[columns]
+    for c in columns:
+        target = _CASTS.get(types.get(c, ""))
+        if target and str(frame[c].dtype) != target:
+            try:
+                frame = frame.assign(**{c: frame[c].astype(target)})
+            except (TypeError, ValueError) as e:
+                raise ValueError(
+                    f"Failed to enforce schema of data. Error: Incompatible input types for column {c}. "
+                    f"Can not safely convert {frame[c].dtype} to {target}. ({e})"
+                ) from None
+    return frame
+
+
+def jsonable(predictions):
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(predictions, pd.DataFrame):
+        return json.loads(predictions.to_json(orient="records"))
+    if isinstance(predictions, (pd.Series, np.ndarray)):
+        return np.asarray(predictions).tolist()
+    return predictions
+
+
+def main(model_dir, spec_json):
+    spec = json.loads(spec_json)
+    # The protocol owns the real stdout; anything the model prints goes to stderr.
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    sys.stdout = sys.stderr
+    predict = load(model_dir, spec)
+    out.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        try:
+            frame = enforce(to_frame(request["body"], spec.get("inputs")), spec.get("inputs"), spec.get("types") or {})
+            answer = {"id": request["id"], "predictions": jsonable(predict(frame))}
+        except Exception as e:  # noqa: BLE001 - a bad request answers 400 with the message
+            message = str(e)
+            answer = {
+                "id": request["id"],
+                "error": f"{type(e).__name__}: {message}" if message else type(e).__name__,
+                "trace": traceback.format_exc(),
+            }
+        out.write(json.dumps(answer) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
