@@ -1,6 +1,7 @@
 export { EmulatorClock } from "./clock.js";
 export type { FaultKind, FaultSpec } from "./faults.js";
 export { FAULT_KINDS, FaultInjector } from "./faults.js";
+export type { LocalMode } from "./local/runtime.js";
 export type { NotebookBehaviour, NotebookMlflow } from "./notebooks.js";
 export type { Emulator, EmulatorOptions } from "./server.js";
 export { startEmulator } from "./server.js";

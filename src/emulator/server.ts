@@ -243,7 +243,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     context: ctx,
     requestCount: () => requests,
-    localMode: local,
+    localMode: {
+      python: local.python,
+      reason: local.reason,
+      notebookLogs: (taskRunId) => local.notebookLogs(taskRunId),
+    },
     close: async () => {
       await local.close();
       await new Promise<void>((resolve, reject) => {

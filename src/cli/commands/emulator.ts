@@ -17,6 +17,10 @@ Options:
   --fault-kinds LIST  Comma-separated kinds to inject: ${FAULT_KINDS.join(", ")} (default: all)
   --data FILE         Keep the workspace state in FILE across restarts
   --seed N            Seed of ids and faults, for repeatable runs
+  --python PATH       Local mode: run notebooks and serve pickled models with this
+                      Python (default: BRICKML_EMULATOR_PYTHON, else python3 when
+                      it imports pandas)
+  --no-python         No local mode: notebooks follow their scripts only
   -h, --help          Show this help`;
 
 export const emulatorCommand: Command = {
@@ -37,6 +41,8 @@ export const emulatorCommand: Command = {
           "fault-kinds": { type: "string" },
           data: { type: "string" },
           seed: { type: "string" },
+          python: { type: "string" },
+          "no-python": { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
       }),
@@ -58,6 +64,11 @@ export const emulatorCommand: Command = {
     }
     if (kinds && rate === undefined) throw new UsageError("--fault-kinds needs --faults RATE");
     if (values.token === "") throw new UsageError("--token must not be empty");
+    if (values.python === "") throw new UsageError("--python must be the path of a Python interpreter");
+    if (values.python !== undefined && values["no-python"]) {
+      throw new UsageError("--python and --no-python exclude each other; give one");
+    }
+    const python = values["no-python"] ? false : values.python;
 
     // Listen for the stop signals before anything is printed: a script that waits for the banner
     // and then signals must find them in place.
@@ -78,6 +89,7 @@ export const emulatorCommand: Command = {
           : {}),
         ...(values.data ? { dataFile: values.data } : {}),
         ...(seed !== undefined ? { seed } : {}),
+        ...(python !== undefined ? { python } : {}),
       });
       io.stdout.write(
         [
@@ -85,6 +97,7 @@ export const emulatorCommand: Command = {
           `token: ${emu.token}`,
           ...(values.data ? [`state file: ${values.data}`] : []),
           ...(rate ? [`injecting faults into ${rate * 100}% of requests`] : []),
+          `local mode: ${emu.localMode.python ? "on" : "off"} — ${emu.localMode.reason}`,
           "",
           "Use it from a shell:",
           `  export DATABRICKS_HOST=${emu.url} DATABRICKS_TOKEN=${emu.token}`,

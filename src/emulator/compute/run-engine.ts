@@ -320,7 +320,7 @@ function localFinish(
 }
 
 /** A local notebook whose process is running; no virtual-time event moves it. */
-function runsLocally(ctx: EmulatorContext, a: Attempt): boolean {
+function runsLocally(a: Attempt): boolean {
   return a.local === true && a.life === "RUNNING" && a.outcome === undefined;
 }
 
@@ -458,7 +458,7 @@ function nextEvent(ctx: EmulatorContext, run: RunRecord): Event | undefined {
     if (e && (!best || e.at < best.at)) best = e;
   };
   // While a notebook runs locally, its process enforces the run's timeout in real time.
-  const localRunning = run.tasks.some((t) => runsLocally(ctx, current(t)));
+  const localRunning = run.tasks.some((t) => runsLocally(current(t)));
   if (run.timeout_seconds > 0 && !run.stop && !localRunning) {
     const at = run.start_time + run.timeout_seconds * 1000;
     consider({ at, apply: () => stopRun(ctx, run, at, "TIMEDOUT") });
@@ -505,7 +505,7 @@ function nextTaskEvent(ctx: EmulatorContext, run: RunRecord, task: TaskRecord): 
       return { at: readyAt, apply: () => beginRunning(ctx, run, task, readyAt) };
     }
     case "RUNNING": {
-      if (runsLocally(ctx, a)) {
+      if (runsLocally(a)) {
         if (ctx.service<LocalRuntime>("local")?.isRunning(a.run_id)) return undefined;
         // The process is gone without a result: the emulator restarted while it ran.
         const message = "The notebook's local Python process ended with the emulator that started it.";

@@ -37,12 +37,12 @@ export class LocalRuntime implements LocalMode {
   private readonly workers = new Map<string, ModelWorker | null>();
   private closed = false;
 
-  constructor(
-    choice: PythonChoice,
-    private readonly token: string,
-  ) {
+  readonly #token: string;
+
+  constructor(choice: PythonChoice, token: string) {
     this.python = choice.python;
     this.reason = choice.reason;
+    this.#token = token;
   }
 
   notebookLogs(taskRunId: number) {
@@ -56,7 +56,7 @@ export class LocalRuntime implements LocalMode {
     onEnd: (result: NotebookResult) => void,
   ): void {
     if (!this.python || this.closed) throw new Error("local mode is off");
-    const proc = runNotebook({ ...job, python: this.python, url: this.url, token: this.token });
+    const proc = runNotebook({ ...job, python: this.python, url: this.url, token: this.#token });
     this.notebooks.set(taskRunId, proc);
     const done = proc.done.then((result) => {
       this.ended.delete(done);
