@@ -41,6 +41,14 @@ def code_of(cell, index):
     )
 
 
+def install_pyspark():
+    """When PySpark is not installed: `pyspark.sql.functions.struct`, for model UDFs, and nothing else."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyspark_shim"))
+
+
 def install_mlflow():
     """The real mlflow when it is installed (tracking to the emulator), else the small one shipped here."""
     os.environ["MLFLOW_TRACKING_URI"] = "databricks"
@@ -72,6 +80,7 @@ def main(notebook_file, result_file):
     with open(notebook_file, encoding="utf-8") as f:
         source = f.read()
 
+    install_pyspark()
     from .dbutils import DBUtils, NotebookExit
     from .spark import SparkSession
 

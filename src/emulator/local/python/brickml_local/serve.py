@@ -13,7 +13,55 @@ import sys
 import traceback
 
 
+def spec_from_mlmodel(text):
+    """What the emulator passes the worker, read from an MLmodel file (flat `key: value` lines)."""
+    import re
+
+    def value(key):
+        m = re.search(rf"^\s+{key}: (.+)$", text, re.M)
+        return m.group(1).strip().strip("'") if m else None
+
+    loader = value("loader_module")
+    if loader == "brickml_emulator.linear_model":
+        return {"loader": loader, "file": value("data") or "coefficients.json", "inputs": None, "types": {}}
+    if loader not in ("mlflow.sklearn", "mlflow.pyfunc.model"):
+        raise NotImplementedError(
+            f"The brickml emulator loads pickled scikit-learn and pyfunc models, not {loader} models"
+        )
+    spec = {"loader": loader, "file": value("model_path" if loader == "mlflow.sklearn" else "python_model")}
+    spec["predictFn"] = value("predict_fn")
+    inputs = value("inputs")
+    columns = json.loads(inputs.replace("''", "'")) if inputs else []
+    named = [c for c in columns if "name" in c]
+    spec["inputs"] = [c["name"] for c in named] or None
+    spec["types"] = {c["name"]: c.get("type") for c in named}
+    return spec
+
+
+def load_predict(model_dir, spec):
+    """model.predict behind MLflow's schema enforcement."""
+    predict = load(model_dir, spec)
+    return lambda frame: jsonable(predict(enforce(frame, spec.get("inputs"), spec.get("types") or {})))
+
+
+def linear_model(path):
+    """A model a scripted notebook logs (coefficients.json), computed as the emulator's serving does."""
+    import numpy as np
+
+    with open(path) as f:
+        c = json.load(f)
+
+    def predict(frame):
+        z = c["intercept"] + sum(w * frame[name].astype("float64").fillna(0) for name, w in c["weights"].items())
+        z = np.asarray(z, dtype="float64")
+        return 1 / (1 + np.exp(-z)) if c.get("link") == "logistic" else z
+
+    return predict
+
+
 def load(model_dir, spec):
+    if spec["loader"] == "brickml_emulator.linear_model":
+        return linear_model(os.path.join(model_dir, spec["file"]))
     try:
         import cloudpickle as loader
     except ImportError:

@@ -11,7 +11,7 @@ STATEMENTS = "/api/2.0/sql/statements"
 VALUES_PER_INSERT = 4000
 
 
-def _not_spark(name):
+def not_spark(name):
     return NotImplementedError(
         f"{name} is not available: the brickml emulator runs notebooks with a small pandas-backed "
         "subset of the Spark API (createDataFrame, table, sql, DataFrame.toPandas/count/limit/"
@@ -25,7 +25,7 @@ class _Unsupported:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise _not_spark(f"{type(self).__name__}.{name}")
+        raise not_spark(f"{type(self).__name__}.{name}")
 
 
 def _warehouse_id():
@@ -130,6 +130,34 @@ def _param(name, sql_type, value):
     return {"name": name, "value": text, "type": sql_type}
 
 
+class StructColumn:
+    """Columns by name, as `struct(*cols)` gives them to a model UDF."""
+
+    def __init__(self, names):
+        self.names = names
+
+
+class UdfColumn:
+    """A model applied to columns: `predict(struct(*cols))`."""
+
+    def __init__(self, predict, names):
+        self.predict = predict
+        self.names = names
+
+
+class ModelUdf:
+    """What mlflow.pyfunc.spark_udf returns: call it on columns to get a column of predictions."""
+
+    def __init__(self, predict):
+        self._predict = predict
+
+    def __call__(self, *cols):
+        names = []
+        for c in cols:
+            names.extend(c.names if isinstance(c, StructColumn) else [str(c)])
+        return UdfColumn(self._predict, names)
+
+
 class DataFrame(_Unsupported):
     """A pandas DataFrame behind a few Spark DataFrame methods."""
 
@@ -144,6 +172,12 @@ class DataFrame(_Unsupported):
 
     def limit(self, n):
         return DataFrame(self._pdf.head(int(n)))
+
+    def withColumn(self, name, column):
+        if not isinstance(column, UdfColumn):
+            raise not_spark("DataFrame.withColumn with anything but a model UDF")
+        predictions = column.predict(self._pdf[column.names])
+        return DataFrame(self._pdf.assign(**{name: list(predictions)}))
 
     @property
     def columns(self):
@@ -173,7 +207,7 @@ class DataFrameWriter(_Unsupported):
 
     def format(self, source):
         if str(source).lower() != "delta":
-            raise _not_spark(f"DataFrameWriter.format({source!r})")
+            raise not_spark(f"DataFrameWriter.format({source!r})")
         return self
 
     def option(self, key, value):
@@ -245,7 +279,7 @@ class SparkSession(_Unsupported):
 
     def sql(self, query, args=None):
         if args:
-            raise _not_spark("SparkSession.sql(args=...)")
+            raise not_spark("SparkSession.sql(args=...)")
         return DataFrame(_to_pandas(*_execute(query)))
 
     @property

@@ -34,6 +34,12 @@ from ._tracking import (  # noqa: F401
 __version__ = "2.14.1+brickml"
 
 
+def set_registry_uri(uri):
+    """The emulator's registry is Unity Catalog; "databricks-uc" is the only registry."""
+    if uri != "databricks-uc":
+        raise MlflowException(f"The brickml emulator's registry is Unity Catalog (databricks-uc), not {uri}")
+
+
 def __getattr__(name):
     raise AttributeError(
         f"mlflow.{name} is not in the brickml emulator's small mlflow module; install the real "

@@ -1,6 +1,11 @@
 """mlflow.pyfunc: PythonModel and log_model(python_model=...)."""
 
+import os
 import platform
+import re
+import tempfile
+
+from brickml_local import api
 
 from . import _model_dir
 
@@ -48,3 +53,32 @@ def log_model(artifact_path=None, python_model=None, signature=None, input_examp
     return _model_dir.log_model_dir(
         name or artifact_path, flavors, signature, {"python_model.pkl": write}, requirements, input_example
     )
+
+
+def _model_files_root(model_uri):
+    """The Files API folder of a Unity Catalog model version: models:/name/version or models:/name@alias."""
+    m = re.match(r"^models:/([^/@]+)(?:/(\d+)|@(.+))$", str(model_uri))
+    if not m:
+        raise NotImplementedError(
+            f"The brickml emulator loads models:/<catalog.schema.model>/<version> or @<alias> URIs, not {model_uri}"
+        )
+    name, version, alias = m.groups()
+    if alias:
+        found = api.get(f"/api/2.1/unity-catalog/models/{name}/aliases/{alias}")
+        version = found["version_num"] if "version_num" in found else found["version"]
+    catalog, schema, model = name.split(".")
+    return f"/Models/{catalog}/{schema}/{model}/{version}"
+
+
+def spark_udf(spark, model_uri, result_type=None, env_manager=None):
+    """A model UDF for DataFrame.withColumn in the emulator's spark subset (it scores with pandas)."""
+    from brickml_local.serve import load_predict, spec_from_mlmodel
+    from brickml_local.spark import ModelUdf
+
+    root = _model_files_root(model_uri)
+    mlmodel = api.download(f"{root}/MLmodel").decode("utf-8")
+    spec = spec_from_mlmodel(mlmodel)
+    directory = tempfile.mkdtemp(prefix="brickml-udf-")
+    with open(os.path.join(directory, spec["file"]), "wb") as f:
+        f.write(api.download(f"{root}/{spec['file']}"))
+    return ModelUdf(load_predict(directory, spec))
