@@ -1,7 +1,6 @@
 import type { Databricks } from "../src/index.js";
+import { scriptedChurnNotebook } from "./churn-notebook.js";
 import { exampleCluster, runIfMain } from "./connect.js";
-
-const NOTEBOOK = new URL("./notebooks/train_churn.py", import.meta.url).pathname;
 
 /** Trains the churn notebook with `parameters` and registers the model as a new Unity Catalog version. */
 export async function trainAndRegister(
@@ -9,7 +8,7 @@ export async function trainAndRegister(
   parameters: Record<string, string> = {},
   alias?: string,
 ) {
-  const notebook = await db.notebook("/Shared/brickml/examples/train_churn").upload(NOTEBOOK);
+  const notebook = await db.notebook("/Shared/brickml/examples/train_churn").upload(scriptedChurnNotebook());
   const run = await (await notebook.run({ cluster: exampleCluster, parameters })).wait();
   return run.registerModel("main.ml.churn", alias ? { alias } : {});
 }

@@ -253,6 +253,29 @@ open(${JSON.stringify(marker)}, "w").write("the process was not stopped")
   }, 180_000);
 });
 
+describe.skipIf(!python)("npm start in local mode", () => {
+  it("loads the churn data, trains champion and challenger for real and decides by their ROC AUC", async () => {
+    const emu = await startEmulator({ python: python!, timeScale: 5000 });
+    try {
+      const db = new Databricks({ host: emu.url, token: emu.token, env: {} });
+      const { runLifecycle } = await import("../../examples/lifecycle.js");
+      const lines: string[] = [];
+      const summary = await runLifecycle(db, (l) => lines.push(l), { executes: true });
+      const [champion, challenger] = summary.rocAuc as [number, number];
+      expect(champion).toBeGreaterThan(0.7);
+      expect(challenger).not.toBe(champion);
+      const promoted = challenger > champion;
+      expect(summary.champion).toBe(promoted ? 2 : 1);
+      expect(summary.serving).toEqual([`main.ml.churn v${promoted ? 2 : 1}`]);
+      const text = lines.join("\n");
+      expect(text).toContain("Loaded 3000 customers into main.ml.churn_training");
+      expect(text).toMatch(/ROC AUC 0\.\d{4} on 15\.4\.x-cpu-ml-scala2\.12 with 1 worker\(s\)/);
+    } finally {
+      await emu.close();
+    }
+  }, 300_000);
+});
+
 describe("local mode options", () => {
   it("refuses unknown startEmulator options and unusable interpreters", async () => {
     await expect(startEmulator({ pyhton: "/usr/bin/python3" } as never)).rejects.toThrow(
