@@ -104,13 +104,17 @@ export async function runLifecycle(
   // Scripted runs log the same metrics: the challenger is promoted as in the earlier walk-through.
   const better = !executes || challenger.rocAuc > champion.rocAuc;
   if (better) {
-    log(`\n== Promote the challenger (ROC AUC ${challenger.rocAuc.toFixed(4)} > ${champion.rocAuc.toFixed(4)})`);
+    log(
+      `\n== Promote the challenger (ROC AUC ${challenger.rocAuc.toFixed(4)} > ${champion.rocAuc.toFixed(4)})`,
+    );
     await second.endpoint.promote(second.version.entityName, {
       waitOptions: { onProgress: (e) => log(`    ${e.state}`) },
     });
     await second.version.setAlias("champion");
   } else {
-    log(`\n== Roll the challenger back (ROC AUC ${challenger.rocAuc.toFixed(4)} ≤ champion’s ${champion.rocAuc.toFixed(4)})`);
+    log(
+      `\n== Roll the challenger back (ROC AUC ${challenger.rocAuc.toFixed(4)} ≤ champion’s ${champion.rocAuc.toFixed(4)})`,
+    );
     await second.endpoint.rollback({ waitOptions: { onProgress: (e) => log(`    ${e.state}`) } });
     await first.version.setAlias("champion");
   }
