@@ -36,7 +36,7 @@ export interface EmulatorOptions {
   /**
    * Local mode: the Python interpreter that runs notebooks for real and serves pickled models (used
    * exactly as given), or `false` for scripted notebooks only. Default: `BRICKML_EMULATOR_PYTHON`,
-   * else `python3` on PATH when it imports pandas.
+   * else `python3` on PATH when it has pandas.
    */
   python?: string | false;
 }
@@ -95,7 +95,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = new EmulatorClock(timeScale, options.manualClock ?? false, snapshot?.clock);
   const faults = new FaultInjector(options.faults);
   const random = seededRandom(options.seed ?? 42);
-  const local = new LocalRuntime(choosePython(options.python), token);
+  // The interpreter is looked for while the server starts.
+  const pythonChoice = choosePython(options.python);
+  pythonChoice.catch(() => undefined);
+  const local = new LocalRuntime(token);
   const all = [...SERVICES, localService(local), ...(options.extraServices ?? [])];
   const services = new Map<string, EmulatorService<any, any>>();
   for (const s of all) {
@@ -235,7 +238,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   ctx.url = `http://${host}:${addr.port}`;
-  local.url = ctx.url;
+  try {
+    local.start(await pythonChoice, ctx.url);
+  } catch (e) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
   return {
     url: ctx.url,
     token,

@@ -216,9 +216,8 @@ open(${JSON.stringify(marker)}, "w").write("the process was not stopped")
   }, 120_000);
 
   it("serves the registered model with a Python worker: predictions equal the pickled model's", async () => {
-    const run = await (
-      await db.notebook("/Shared/local/train").run({ cluster: CLUSTER, parameters: { C: "0.5" } })
-    ).wait();
+    const notebook = await upload("/Shared/local/train", TRAIN_NOTEBOOK);
+    const run = await (await notebook.run({ cluster: CLUSTER, parameters: { C: "0.5" } })).wait();
     const version = await run.registerModel("main.ml.local_churn");
     const endpoint = await version.deploy("local-churn", { workloadSize: "Small", scaleToZero: true });
     const rows = [
@@ -250,6 +249,24 @@ open(${JSON.stringify(marker)}, "w").write("the process was not stopped")
     );
     expect(error.statusCode ?? error.status).toBe(400);
     expect(String(error.message)).toContain("Model is missing inputs ['charges']");
+
+    // batchScore runs its notebook for real: the output table holds the same predictions.
+    const warehouse_id = STARTER_WAREHOUSE_ID;
+    await db.statements.query("CREATE TABLE main.ml.to_score (tenure DOUBLE, charges DOUBLE)", {
+      warehouse_id,
+    });
+    await db.statements.query("INSERT INTO main.ml.to_score VALUES (1, 40), (70, 5), (12.5, 30.25)", {
+      warehouse_id,
+    });
+    const scoring = await version.batchScore({
+      inputTable: "main.ml.to_score",
+      outputTable: "main.ml.scored",
+      cluster: CLUSTER,
+    });
+    await scoring.wait();
+    expect((await scoring.output()).notebook_output?.result).toBe("3");
+    const scored = await db.statements.query("SELECT prediction FROM main.ml.scored", { warehouse_id });
+    expect(scored.map((r) => r.prediction)).toEqual(expected);
   }, 180_000);
 });
 

@@ -19,7 +19,7 @@ Options:
   --seed N            Seed of ids and faults, for repeatable runs
   --python PATH       Local mode: run notebooks and serve pickled models with this
                       Python (default: BRICKML_EMULATOR_PYTHON, else python3 when
-                      it imports pandas)
+                      it has pandas)
   --no-python         No local mode: notebooks follow their scripts only
   -h, --help          Show this help`;
 

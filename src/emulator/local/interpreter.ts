@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 
 /** Which Python runs notebooks and serves models, and why (shown in the emulator's banner). */
@@ -12,13 +12,13 @@ export const PYTHON_ENV = "BRICKML_EMULATOR_PYTHON";
 
 /**
  * `false` turns local mode off; a path is used as given; otherwise `BRICKML_EMULATOR_PYTHON`, then
- * `python3` on PATH when it imports pandas. A given interpreter must exist: it is not started here,
+ * `python3` on PATH when it has pandas. A given interpreter must exist: it is not started here,
  * so an emulator with one starts as fast as one without.
  */
-export function choosePython(
+export async function choosePython(
   option: string | false | undefined,
   env: NodeJS.ProcessEnv = process.env,
-): PythonChoice {
+): Promise<PythonChoice> {
   if (option === false) return { python: undefined, reason: "local mode is off (python: false)" };
   const given = option ?? (env[PYTHON_ENV] || undefined);
   if (given !== undefined) {
@@ -27,13 +27,13 @@ export function choosePython(
     if (problem) throw new Error(`${source}: ${given} cannot run notebooks: ${problem}`);
     return { python: given, reason: `${given} (from ${source})` };
   }
-  const problem = probe("python3");
+  const problem = await probe("python3");
   return problem
     ? {
         python: undefined,
         reason: `no Python with pandas found (python3: ${problem}); notebooks follow their scripts`,
       }
-    : { python: "python3", reason: "python3 on PATH imports pandas" };
+    : { python: "python3", reason: "python3 on PATH has pandas" };
 }
 
 /** Why a given interpreter path cannot be executed; a bare name is looked up on PATH when used. */
@@ -47,20 +47,29 @@ function missing(python: string): string | undefined {
   }
 }
 
-const probed = new Map<string, string | undefined>();
+const probed = new Map<string, Promise<string | undefined>>();
 
-/** Undefined when the interpreter starts and imports pandas, else what went wrong (asked once per process). */
-function probe(python: string): string | undefined {
-  if (!probed.has(python)) probed.set(python, ask(python));
-  return probed.get(python);
+/** Undefined when the interpreter has pandas, else what is wrong (asked once per process). */
+function probe(python: string): Promise<string | undefined> {
+  let answer = probed.get(python);
+  if (!answer) {
+    answer = ask(python);
+    probed.set(python, answer);
+  }
+  return answer;
 }
 
-function ask(python: string): string | undefined {
-  const r = spawnSync(python, ["-c", "import pandas"], { encoding: "utf8", timeout: 30_000 });
-  if (r.error) return (r.error as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : r.error.message;
-  if (r.status !== 0) {
-    const last = r.stderr.trim().split("\n").pop() ?? "";
-    return /No module named 'pandas'/.test(last) ? "pandas is not installed (pip install pandas)" : last;
-  }
-  return undefined;
+function ask(python: string): Promise<string | undefined> {
+  // Finding pandas without importing it keeps the probe to an interpreter start; it runs while
+  // the server starts listening, without blocking the event loop.
+  const code = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('pandas') else 3)";
+  return new Promise((resolve) => {
+    execFile(python, ["-c", code], { timeout: 30_000 }, (error, _stdout, stderr) => {
+      if (!error) return resolve(undefined);
+      const code = (error as { code?: unknown }).code;
+      if (code === "ENOENT") return resolve("not found");
+      if (code === 3) return resolve("pandas is not installed (pip install pandas)");
+      resolve(String(stderr).trim().split("\n").pop() || error.message);
+    });
+  });
 }

@@ -5,15 +5,6 @@ import { dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { pythonEnv } from "./runtime-files.js";
 
-/** How the worker loads the model, from the MLmodel's python_function flavour and signature. */
-export interface ServedModelSpec {
-  loader: "mlflow.sklearn" | "mlflow.pyfunc.model";
-  file: string;
-  predictFn?: string;
-  inputs: string[] | null;
-  types: Record<string, string>;
-}
-
 export type WorkerAnswer = { predictions: unknown } | { error: string };
 
 /** A model worker: one Python process answering predictions, restarted when it crashes. */
@@ -29,7 +20,6 @@ export class ModelWorker {
   constructor(
     private readonly python: string,
     files: Record<string, Buffer>,
-    private readonly spec: ServedModelSpec,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), "brickml-model-"));
     for (const [rel, data] of Object.entries(files)) {
@@ -64,7 +54,7 @@ export class ModelWorker {
   }
 
   private spawn(): Promise<void> {
-    const child = spawn(this.python, ["-m", "brickml_local.serve", this.dir, JSON.stringify(this.spec)], {
+    const child = spawn(this.python, ["-m", "brickml_local.serve", this.dir], {
       cwd: this.dir,
       env: pythonEnv("", "", this.dir),
       stdio: ["pipe", "pipe", "pipe"],

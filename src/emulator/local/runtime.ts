@@ -1,8 +1,7 @@
-import { parse as parseYaml } from "yaml";
 import type { RegistryExports, ServingState } from "../services/serving-state.js";
 import type { EmulatorContext, EmulatorService } from "../types.js";
 import type { PythonChoice } from "./interpreter.js";
-import { ModelWorker, type ServedModelSpec } from "./model-worker.js";
+import { ModelWorker } from "./model-worker.js";
 import {
   type NotebookJob,
   type NotebookProcess,
@@ -14,7 +13,7 @@ import {
 export interface LocalMode {
   /** The interpreter that runs notebooks and serves pickled models; undefined when local mode is off. */
   readonly python: string | undefined;
-  /** Why (e.g. "python3 on PATH imports pandas", or why local mode is off). */
+  /** Why (e.g. "python3 on PATH has pandas", or why local mode is off). */
   readonly reason: string;
   /** stdout and stderr of a notebook task run executed locally (the last 5 MB of each), while the emulator runs. */
   notebookLogs(taskRunId: number): { stdout: string; stderr: string; truncated: boolean } | undefined;
@@ -27,9 +26,9 @@ const PICKLED_LOADERS = new Set(["mlflow.sklearn", "mlflow.pyfunc.model"]);
  * reaches it as the "local" service.
  */
 export class LocalRuntime implements LocalMode {
-  readonly python: string | undefined;
-  readonly reason: string;
-  url = "";
+  python: string | undefined = undefined;
+  reason = "starting";
+  private url = "";
   private readonly notebooks = new Map<number, NotebookProcess>();
   private readonly ended = new Set<Promise<NotebookResult>>();
   private readonly logs = new Map<number, { stdout: string; stderr: string; truncated: boolean }>();
@@ -39,10 +38,15 @@ export class LocalRuntime implements LocalMode {
 
   readonly #token: string;
 
-  constructor(choice: PythonChoice, token: string) {
+  constructor(token: string) {
+    this.#token = token;
+  }
+
+  /** Once the server listens: the interpreter chosen, and the URL notebooks call back. */
+  start(choice: PythonChoice, url: string): void {
     this.python = choice.python;
     this.reason = choice.reason;
-    this.#token = token;
+    this.url = url;
   }
 
   notebookLogs(taskRunId: number) {
@@ -124,11 +128,10 @@ export class LocalRuntime implements LocalMode {
     const registry = ctx.service<RegistryExports>("registry");
     const mlmodel = registry?.readModelFile(name, version, "MLmodel");
     if (!mlmodel || !this.python) return null;
-    const spec = servedModelSpec(mlmodel.toString("utf8"));
-    if (!spec) return null;
-    const file = registry?.readModelFile(name, version, spec.file);
-    if (!file) return null;
-    return new ModelWorker(this.python, { MLmodel: mlmodel, [spec.file]: file }, spec);
+    const pickled = pickledModelFile(mlmodel.toString("utf8"));
+    const file = pickled && registry?.readModelFile(name, version, pickled);
+    if (!pickled || !file) return null;
+    return new ModelWorker(this.python, { MLmodel: mlmodel, [pickled]: file });
   }
 
   /** Stops every process; resolves once notebook processes are gone. */
@@ -141,43 +144,17 @@ export class LocalRuntime implements LocalMode {
   }
 }
 
-/** How to load a model from its MLmodel file; undefined unless it is a pickled python_function model. */
-export function servedModelSpec(mlmodelText: string): ServedModelSpec | undefined {
-  let doc: {
-    flavors?: { python_function?: Record<string, unknown> };
-    signature?: { inputs?: string | null };
-  };
-  try {
-    doc = parseYaml(mlmodelText) ?? {};
-  } catch {
-    return undefined;
-  }
-  const pyfunc = doc.flavors?.python_function;
-  const loader = String(pyfunc?.loader_module ?? "");
-  if (!pyfunc || !PICKLED_LOADERS.has(loader)) return undefined;
-  const file = String(loader === "mlflow.sklearn" ? pyfunc.model_path : pyfunc.python_model);
-  if (!file || file === "undefined") return undefined;
-  let inputs: string[] | null = null;
-  const types: Record<string, string> = {};
-  try {
-    const cols = JSON.parse(doc.signature?.inputs ?? "null") as Array<{
-      name?: string;
-      type?: string;
-    }> | null;
-    if (cols?.length && cols.every((c) => typeof c.name === "string")) {
-      inputs = cols.map((c) => c.name!);
-      for (const c of cols) types[c.name!] = String(c.type);
-    }
-  } catch {
-    // no usable signature: the model gets the frame as sent
-  }
-  return {
-    loader: loader as ServedModelSpec["loader"],
-    file,
-    ...(typeof pyfunc.predict_fn === "string" ? { predictFn: pyfunc.predict_fn } : {}),
-    inputs,
-    types,
-  };
+/**
+ * The pickled file of a python_function model (`model_path` of `mlflow.sklearn`, `python_model` of
+ * `mlflow.pyfunc.model`), or undefined for any other model. The worker reads the rest of MLmodel.
+ */
+export function pickledModelFile(mlmodelText: string): string | undefined {
+  const field = (key: string) =>
+    new RegExp(`^\\s+${key}: ['"]?([^'"\\s]+)['"]?\\s*$`, "m").exec(mlmodelText)?.[1];
+  if (!/^flavors:\s*$/m.test(mlmodelText) || !/^\s+python_function:\s*$/m.test(mlmodelText)) return undefined;
+  const loader = field("loader_module");
+  if (!loader || !PICKLED_LOADERS.has(loader)) return undefined;
+  return field(loader === "mlflow.sklearn" ? "model_path" : "python_model");
 }
 
 /** The emulator reaches local mode as the "local" service. */

@@ -1,8 +1,6 @@
 """Serves one pickled python_function model: a JSON request per stdin line, a JSON answer per stdout line.
 
-Usage: python -m brickml_local.serve MODEL_DIR SPEC_JSON
-SPEC_JSON: {"loader": "mlflow.sklearn" | "mlflow.pyfunc.model", "file": ..., "predictFn": ...,
-"inputs": [column names of the signature, or null], "types": {column: MLflow type}}
+Usage: python -m brickml_local.serve MODEL_DIR  (holding MLmodel and the pickled model)
 Requests follow MLflow's scoring protocol: dataframe_split, dataframe_records, instances or inputs.
 """
 
@@ -13,29 +11,47 @@ import sys
 import traceback
 
 
-def spec_from_mlmodel(text):
-    """What the emulator passes the worker, read from an MLmodel file (flat `key: value` lines)."""
+def _mlmodel(text):
+    """The python_function flavour and signature inputs of an MLmodel file."""
+    try:
+        import yaml  # installed with the real mlflow, which may fold long lines
+    except ImportError:
+        yaml = None
+    if yaml is not None:
+        doc = yaml.safe_load(text) or {}
+        return doc.get("flavors", {}).get("python_function") or {}, (doc.get("signature") or {}).get("inputs")
     import re
 
-    def value(key):
+    # The MLmodel files brickml writes keep each value on one line.
+    flavour = {}
+    for key in ("loader_module", "model_path", "python_model", "predict_fn", "data"):
         m = re.search(rf"^\s+{key}: (.+)$", text, re.M)
-        return m.group(1).strip().strip("'") if m else None
+        if m:
+            flavour[key] = m.group(1).strip().strip("'")
+    m = re.search(r"^\s+inputs: '(.+)'$", text, re.M)
+    return flavour, m.group(1).replace("''", "'") if m else None
 
-    loader = value("loader_module")
+
+def spec_from_mlmodel(text):
+    """How to load and call the model an MLmodel file describes."""
+    flavour, inputs = _mlmodel(text)
+    loader = flavour.get("loader_module")
     if loader == "brickml_emulator.linear_model":
-        return {"loader": loader, "file": value("data") or "coefficients.json", "inputs": None, "types": {}}
+        return {"loader": loader, "file": flavour.get("data") or "coefficients.json", "inputs": None, "types": {}}
     if loader not in ("mlflow.sklearn", "mlflow.pyfunc.model"):
         raise NotImplementedError(
             f"The brickml emulator loads pickled scikit-learn and pyfunc models, not {loader} models"
         )
-    spec = {"loader": loader, "file": value("model_path" if loader == "mlflow.sklearn" else "python_model")}
-    spec["predictFn"] = value("predict_fn")
-    inputs = value("inputs")
-    columns = json.loads(inputs.replace("''", "'")) if inputs else []
+    file = flavour.get("model_path" if loader == "mlflow.sklearn" else "python_model")
+    columns = json.loads(inputs) if inputs else []
     named = [c for c in columns if "name" in c]
-    spec["inputs"] = [c["name"] for c in named] or None
-    spec["types"] = {c["name"]: c.get("type") for c in named}
-    return spec
+    return {
+        "loader": loader,
+        "file": file,
+        "predictFn": flavour.get("predict_fn"),
+        "inputs": [c["name"] for c in named] or None,
+        "types": {c["name"]: c.get("type") for c in named},
+    }
 
 
 def load_predict(model_dir, spec):
@@ -144,8 +160,9 @@ def jsonable(predictions):
     return predictions
 
 
-def main(model_dir, spec_json):
-    spec = json.loads(spec_json)
+def main(model_dir):
+    with open(os.path.join(model_dir, "MLmodel"), encoding="utf-8") as f:
+        spec = spec_from_mlmodel(f.read())
     # The protocol owns the real stdout; anything the model prints goes to stderr.
     out = os.fdopen(os.dup(1), "w", buffering=1)
     sys.stdout = sys.stderr
@@ -169,4 +186,4 @@ def main(model_dir, spec_json):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1])
