@@ -7,6 +7,8 @@ from brickml_local import api
 from brickml_local.context import CONTEXT, job_tags, now_ms
 
 BASE = "/api/2.0/mlflow"
+
+
 class MlflowException(Exception):
     pass
 
