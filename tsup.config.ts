@@ -1,3 +1,4 @@
+import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 const entry = {
@@ -17,6 +18,13 @@ export default defineConfig([
     // zod's ES modules are some 200 files; bundled (and tree-shaken) they load in a fraction of the
     // time. zod stays a dependency for the schema types in the declarations.
     noExternal: ["zod"],
+    // The emulator's local mode runs this Python runtime; it ships next to the bundles.
+    onSuccess: async () => {
+      cpSync("src/emulator/local/python", "dist/brickml-python", {
+        recursive: true,
+        filter: (src) => !src.includes("__pycache__"),
+      });
+    },
   },
   {
     entry,

@@ -1,7 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Examples import the package by its name, as users do; here it resolves to the sources.
-const src = (path: string) => new URL(path, import.meta.url).pathname;
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {

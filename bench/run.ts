@@ -13,6 +13,7 @@ const BENCHMARKS = [
   "arrow-encode",
   "predict-arrow",
   "statements",
+  "local-mode",
 ];
 
 // Always measure the current sources.

@@ -1,9 +1,13 @@
-import { Databricks } from "../src/index.js";
+import { Databricks } from "brickml";
 
 export interface Connection {
   db: Databricks;
   /** True when talking to the embedded emulator rather than a real workspace. */
   emulated: boolean;
+  /** True when notebooks run for real: a real workspace, or the emulator in local mode. */
+  executes: boolean;
+  /** How the emulator runs notebooks (its local mode), when emulated. */
+  localMode?: { python: string | undefined; reason: string };
   close(): Promise<void>;
 }
 
@@ -13,23 +17,28 @@ export interface Connection {
  */
 export async function connect(): Promise<Connection> {
   if (process.env.DATABRICKS_HOST) {
-    return { db: new Databricks(), emulated: false, close: async () => {} };
+    return { db: new Databricks(), emulated: false, executes: true, close: async () => {} };
   }
-  const { startEmulator } = await import("../src/emulator/index.js");
+  const { startEmulator } = await import("brickml/emulator");
   const emu = await startEmulator();
   return {
     db: new Databricks({ host: emu.url, token: emu.token }),
     emulated: true,
+    executes: emu.localMode.python !== undefined,
+    localMode: emu.localMode,
     close: () => emu.close(),
   };
 }
 
 /** Runs an example's `main` when the file is executed directly (`npx tsx examples/<file>.ts`). */
-export async function runIfMain(url: string, main: (db: Databricks) => Promise<unknown>): Promise<void> {
+export async function runIfMain(
+  url: string,
+  main: (db: Databricks, log: (line: string) => void, options: { executes: boolean }) => Promise<unknown>,
+): Promise<void> {
   if (url !== `file://${process.argv[1]}`) return;
   const conn = await connect();
   try {
-    console.log(await main(conn.db));
+    console.log(await main(conn.db, console.log, { executes: conn.executes }));
   } finally {
     await conn.close();
   }

@@ -1,6 +1,7 @@
 /** Deploys the champion version to a serving endpoint, waits until it serves and queries it. */
 import { Databricks } from "brickml";
 import { startEmulator } from "brickml/emulator";
+import { scriptedChurnNotebook } from "./churn-notebook.js";
 
 // A real workspace when DATABRICKS_HOST is set, otherwise an emulated one in this process.
 const emu = process.env.DATABRICKS_HOST ? undefined : await startEmulator();
@@ -8,9 +9,7 @@ const db = emu ? new Databricks({ host: emu.url, token: emu.token }) : new Datab
 
 /** Trains the churn notebook and registers its model as a new Unity Catalog version. */
 async function trainAndRegister(parameters: Record<string, string>, alias?: string) {
-  const notebook = await db
-    .notebook("/Shared/brickml/examples/train_churn")
-    .upload(new URL("./notebooks/train_churn.py", import.meta.url).pathname);
+  const notebook = await db.notebook("/Shared/brickml/examples/train_churn").upload(scriptedChurnNotebook());
   const cluster = { spark_version: "15.4.x-cpu-ml-scala2.12", node_type_id: "i3.xlarge", num_workers: 1 };
   const run = await (await notebook.run({ cluster, parameters })).wait();
   return run.registerModel("main.ml.churn", alias ? { alias } : {});

@@ -3,9 +3,9 @@
  * customers given as an Arrow table, read what the endpoint captured, compare it with the
  * training data, and let the life cycle retrain and canary when the features drifted.
  */
-import { type Databricks, driftReport, renderDriftText, toArrowTable } from "../src/index.js";
+import { type Databricks, driftReport, renderDriftText, toArrowTable } from "brickml";
 import { runIfMain } from "./connect.js";
-import { churnSpec } from "./lifecycle.js";
+import { churnSpec, prepareData } from "./lifecycle.js";
 
 /** Customers as columns; `shift` makes them longer-standing and more expensive than in training. */
 function customers(n: number, shift = 0) {
@@ -16,8 +16,14 @@ function customers(n: number, shift = 0) {
   };
 }
 
-export async function main(db: Databricks, log: (line: string) => void = console.log) {
-  const spec = churnSpec({ max_iter: "200", C: "1.0" });
+/** `executes`: notebooks run for real (a workspace, or the emulator's local mode), so the data is loaded first. */
+export async function main(
+  db: Databricks,
+  log: (line: string) => void = console.log,
+  { executes = false }: { executes?: boolean } = {},
+) {
+  if (executes) await prepareData(db, log);
+  const spec = churnSpec({ max_iter: "200", C: "1.0" }, undefined, executes);
   spec.endpoint = {
     ...spec.endpoint,
     name: "churn-monitored",

@@ -8,6 +8,7 @@
  */
 import { Databricks, isValidationError } from "brickml";
 import { startEmulator } from "brickml/emulator";
+import { scriptedChurnNotebook } from "./churn-notebook.js";
 
 export interface ChurnInput {
   /** double */
@@ -19,11 +20,10 @@ export interface ChurnInput {
 }
 export type ChurnOutput = number;
 
-const NOTEBOOK = new URL("./notebooks/train_churn.py", import.meta.url).pathname;
 const CLUSTER = { spark_version: "15.4.x-cpu-ml-scala2.12", node_type_id: "i3.xlarge", num_workers: 1 };
 
 export async function main(db: Databricks, log: (line: string) => void = console.log) {
-  const notebook = await db.notebook("/Shared/brickml/examples/train_churn").upload(NOTEBOOK);
+  const notebook = await db.notebook("/Shared/brickml/examples/train_churn").upload(scriptedChurnNotebook());
   const run = await (await notebook.run({ cluster: CLUSTER })).wait();
   const version = await run.registerModel("main.ml.churn");
   const endpoint = await version.deploy("churn-typed-example");

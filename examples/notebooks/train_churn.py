@@ -1,8 +1,7 @@
-# brickml-emulator: {"durationMs": 150000, "mlflow": {"experimentName": "/Shared/brickml/churn", "params": {"max_iter": "200", "C": "1.0"}, "metrics": {"accuracy": 0.87, "roc_auc": 0.91}, "model": {"artifactPath": "model", "coefficients": {"intercept": -1.2, "weights": {"tenure_months": -0.04, "monthly_charges": 0.03, "support_calls": 0.45}, "link": "logistic"}}}}
 # Databricks notebook source
-# Trains a churn classifier and logs it to MLflow with a signature, so it can be registered in
-# Unity Catalog. The first line tells the brickml emulator what this notebook produces; Databricks
-# treats it as a comment.
+# Trains a churn classifier on the training table and logs it to MLflow with a signature, so it can
+# be registered in Unity Catalog. An ordinary notebook: on Databricks and in the brickml emulator's
+# local mode it runs as written.
 
 # COMMAND ----------
 
@@ -30,6 +29,6 @@ with mlflow.start_run() as run:
     proba = model.predict_proba(X_test)[:, 1]
     mlflow.log_params({"max_iter": max_iter, "C": C})
     mlflow.log_metrics({"accuracy": accuracy_score(y_test, proba > 0.5), "roc_auc": roc_auc_score(y_test, proba)})
-    mlflow.sklearn.log_model(model, "model", signature=infer_signature(X_test, proba))
+    mlflow.sklearn.log_model(model, "model", signature=infer_signature(X_test, model.predict(X_test)))
 
 dbutils.notebook.exit(run.info.run_id)

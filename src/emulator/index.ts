@@ -1,6 +1,7 @@
 export { EmulatorClock } from "./clock.js";
 export type { FaultKind, FaultSpec } from "./faults.js";
 export { FAULT_KINDS, FaultInjector } from "./faults.js";
+export type { LocalMode } from "./local/runtime.js";
 export type { NotebookBehaviour, NotebookMlflow, NotebookModel } from "./notebooks.js";
 export type { EmuRequest, EmuResponse, Handler, Route, Router } from "./router.js";
 export type { Emulator, EmulatorOptions } from "./server.js";

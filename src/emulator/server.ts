@@ -6,6 +6,8 @@ import { ADMIN, type Caller, Principals } from "./access/principals.js";
 import { DEFAULT_IDLE_TIMING, EmulatorClock } from "./clock.js";
 import { ApiFault } from "./errors.js";
 import { FaultInjector, type FaultSpec, SeededRandom } from "./faults.js";
+import { choosePython } from "./local/interpreter.js";
+import { type LocalMode, LocalRuntime, localService } from "./local/runtime.js";
 import { loadSnapshot, saveSnapshot } from "./persistence.js";
 import { type EmuResponse, Router } from "./router.js";
 import { SERVICES } from "./services/index.js";
@@ -44,7 +46,27 @@ export interface EmulatorOptions {
   users?: string[];
   /** Services served in addition to the built-in ones (e.g. a test double); a name may not repeat. */
   extraServices?: EmulatorService<any, any>[];
+  /**
+   * Local mode: the Python interpreter that runs notebooks for real and serves pickled models (used
+   * exactly as given), or `false` for scripted notebooks only. Default: `BRICKML_EMULATOR_PYTHON`,
+   * else `python3` on PATH when it has pandas.
+   */
+  python?: string | false;
 }
+
+const OPTION_NAMES = new Set<string>([
+  "port",
+  "hostname",
+  "token",
+  "timeScale",
+  "manualClock",
+  "faults",
+  "dataFile",
+  "seed",
+  "oauthClients",
+  "extraServices",
+  "python",
+] satisfies Array<keyof EmulatorOptions>);
 
 export interface Emulator {
   /** Base URL to use as the Databricks host, e.g. `http://127.0.0.1:54321`. */
@@ -59,12 +81,29 @@ export interface Emulator {
   context: EmulatorContext;
   /** Requests served so far. */
   requestCount(): number;
+  /** Local mode: which interpreter runs notebooks and serves models (undefined: scripted only), and why. */
+  localMode: LocalMode;
   close(): Promise<void>;
 }
 
 const PUBLIC_PATHS = new Set(["/oidc/v1/token", "/oidc/.well-known/oauth-authorization-server"]);
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const unknown = Object.keys(options).filter((k) => !OPTION_NAMES.has(k));
+  if (unknown.length) {
+    throw new TypeError(
+      `Unknown startEmulator option ${unknown.map((k) => `"${k}"`).join(", ")}; the options are ${[...OPTION_NAMES].join(", ")}`,
+    );
+  }
+  if (
+    options.python !== undefined &&
+    options.python !== false &&
+    (typeof options.python !== "string" || !options.python)
+  ) {
+    throw new TypeError(
+      `python must be the path of a Python interpreter, or false; got ${JSON.stringify(options.python)}`,
+    );
+  }
   const token = options.token ?? `dapi-emulator-${randomBytes(12).toString("hex")}`;
   const timeScale = options.timeScale ?? 600;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be above 0, got ${timeScale}`);
@@ -85,7 +124,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const random = new SeededRandom(
     snapshot ? (snapshot.random ?? randomBytes(4).readUInt32LE()) : (options.seed ?? 42),
   );
-  const all = [...SERVICES, ...(options.extraServices ?? [])];
+  // The interpreter is looked for while the server starts.
+  const pythonChoice = choosePython(options.python);
+  pythonChoice.catch(() => undefined);
+  const local = new LocalRuntime(token);
+  const all = [...SERVICES, localService(local), ...(options.extraServices ?? [])];
   const services = new Map<string, EmulatorService<any, any>>();
   for (const s of all) {
     if (services.has(s.name)) throw new Error(`Two emulator services are named "${s.name}"`);
@@ -230,6 +273,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   ctx.url = `http://${host}:${addr.port}`;
+  try {
+    local.start(await pythonChoice, ctx.url);
+  } catch (e) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
   return {
     url: ctx.url,
     token,
@@ -238,8 +287,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     context: ctx,
     requestCount: () => requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    localMode: {
+      python: local.python,
+      reason: local.reason,
+      notebookLogs: (taskRunId) => local.notebookLogs(taskRunId),
+    },
+    close: async () => {
+      await local.close();
+      await new Promise<void>((resolve, reject) => {
         server.close(() => {
           // State machines may have moved since the last change: keep where they are now.
           try {
@@ -251,7 +306,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           }
         });
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -92,7 +92,11 @@ export class TrainingRun {
     }
     throw new BrickmlError(
       `No MLflow run was logged by job run ${this.runId}${this.origin.notebookPath ? ` (${this.origin.notebookPath})` : ""}. ` +
-        "Check that the notebook logs with mlflow.start_run() and that the run succeeded.",
+        "Check that the notebook logs with mlflow.start_run() and that the run succeeded. " +
+        "On the brickml emulator, a notebook runs for real only in local mode (startEmulator({ python }), " +
+        "`brickml emulator --python PATH` or BRICKML_EMULATOR_PYTHON: a Python with pandas); otherwise the emulator " +
+        "does not execute it and logs only what scriptNotebook() or a `# brickml-emulator:` line declares " +
+        "(docs/emulator.md, Local mode).",
     );
   }
 

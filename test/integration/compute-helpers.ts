@@ -17,13 +17,14 @@ export interface Workspace {
 
 /**
  * An emulator on a manual clock and a client whose waits move that clock: a wait of minutes of
- * virtual time takes milliseconds, and every run is deterministic.
+ * virtual time takes milliseconds, and every run is deterministic. Notebooks follow their scripts
+ * (no local mode), so unscripted ones take the scripted default.
  */
 export async function startWorkspace(
   options: EmulatorOptions = {},
   client: Partial<ClientOptions> = {},
 ): Promise<Workspace> {
-  const emu = await startEmulator({ manualClock: true, ...options });
+  const emu = await startEmulator({ manualClock: true, python: false, ...options });
   const clock: Clock = {
     now: () => emu.clock.now(),
     sleep: async (ms, signal) => {

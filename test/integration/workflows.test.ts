@@ -46,7 +46,7 @@ describe("workflows against the emulator", () => {
     emu.context.state<{ endpoints: Record<string, { config?: { config_version?: number } }> }>("serving");
 
   beforeAll(async () => {
-    emu = await startEmulator({ timeScale: 5000 });
+    emu = await startEmulator({ timeScale: 5000, python: false });
     db = new Databricks({ host: emu.url, token: emu.token });
     emu.context.service<JobsEmulatorExports>("jobs")!.scriptNotebook("/Shared/wf/train", BEHAVIOUR);
   });

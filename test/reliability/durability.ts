@@ -230,7 +230,7 @@ export async function killAndRestart(options: DurabilityOptions): Promise<Durabi
     const prefix = `${basename(options.dataFile)}.`;
     return readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith(".tmp")).length;
   };
-  const spawn = () => spawnEmulator(["--data", options.dataFile], options);
+  const spawn = () => spawnEmulator(["--data", options.dataFile, "--no-python"], options);
 
   for (let cycle = 0; cycle < options.cycles; cycle++) {
     const emu = await spawn();

@@ -2,8 +2,8 @@
 // injecting faults, several at a time; afterwards the workspace must hold exactly one training run,
 // one model version and one endpoint config per life cycle. Shared by `npm run soak` and the
 // small slice in `npm test`.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+
+import { scriptedChurnNotebook } from "../../examples/churn-notebook.js";
 import { abortReason, type Clock } from "../../src/core/clock.js";
 import type { JobsState } from "../../src/emulator/compute/run-model.js";
 import { type Emulator, FAULT_KINDS, type FaultKind, startEmulator } from "../../src/emulator/index.js";
@@ -11,7 +11,7 @@ import type { RegistryState } from "../../src/emulator/services/registry.js";
 import type { EndpointRecord } from "../../src/emulator/services/serving-state.js";
 import { Databricks, type LifecycleSpec, type RequestEvent } from "../../src/index.js";
 
-const NOTEBOOK = readFileSync(join(import.meta.dirname, "../../examples/notebooks/train_churn.py"), "utf8");
+const NOTEBOOK = scriptedChurnNotebook().content;
 const ROWS = [
   { tenure_months: 2, monthly_charges: 89.5, support_calls: 4 },
   { tenure_months: 48, monthly_charges: 35.0, support_calls: 0 },

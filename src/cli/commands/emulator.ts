@@ -20,6 +20,10 @@ Options:
   --fault-kinds LIST      Comma-separated kinds to inject: ${FAULT_KINDS.join(", ")} (default: all)
   --data FILE             Keep the workspace state in FILE across restarts
   --seed N                Seed of ids and faults, for repeatable runs
+  --python PATH           Local mode: run notebooks and serve pickled models with this
+                          Python (default: BRICKML_EMULATOR_PYTHON, else python3 when
+                          it has pandas)
+  --no-python             No local mode: notebooks follow their scripts only
   -h, --help              Show this help`;
 
 export const emulatorCommand: Command = {
@@ -42,6 +46,8 @@ export const emulatorCommand: Command = {
           "fault-kinds": { type: "string" },
           data: { type: "string" },
           seed: { type: "string" },
+          python: { type: "string" },
+          "no-python": { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
       }),
@@ -65,6 +71,11 @@ export const emulatorCommand: Command = {
     }
     if (kinds && rate === undefined) throw new UsageError("--fault-kinds needs --faults RATE");
     if (values.token === "") throw new UsageError("--token must not be empty");
+    if (values.python === "") throw new UsageError("--python must be the path of a Python interpreter");
+    if (values.python !== undefined && values["no-python"]) {
+      throw new UsageError("--python and --no-python exclude each other; give one");
+    }
+    const python = values["no-python"] ? false : values.python;
 
     // Listen for the stop signals before anything is printed: a script that waits for the banner
     // and then signals must find them in place.
@@ -87,6 +98,7 @@ export const emulatorCommand: Command = {
           : {}),
         ...(values.data ? { dataFile: values.data } : {}),
         ...(seed !== undefined ? { seed } : {}),
+        ...(python !== undefined ? { python } : {}),
       }).catch((e: NodeJS.ErrnoException) => {
         if (e?.code !== "EADDRINUSE") throw e;
         throw new Error(
@@ -99,6 +111,7 @@ export const emulatorCommand: Command = {
           `token: ${emu.token}`,
           ...(values.data ? [`state file: ${values.data}`] : []),
           ...(rate ? [`injecting faults into ${rate * 100}% of requests`] : []),
+          `local mode: ${emu.localMode.python ? "on" : "off"} — ${emu.localMode.reason}`,
           "",
           "Use it from a shell:",
           `  export DATABRICKS_HOST=${emu.url} DATABRICKS_TOKEN=${emu.token}`,

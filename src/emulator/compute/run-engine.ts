@@ -1,4 +1,6 @@
 import { EMULATOR_USER } from "../ids.js";
+import type { NotebookResult } from "../local/notebook-process.js";
+import type { LocalRuntime } from "../local/runtime.js";
 import {
   checkBehaviour,
   declaredBehaviour,
@@ -211,12 +213,20 @@ function beginRunning(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at
       end(ctx, run, task, at, internalError(message, "RESOURCE_NOT_FOUND", "CLIENT_ERROR"));
       return;
     }
+    let declared: NotebookBehaviour | undefined;
     try {
-      behaviour = scripted ?? (source ? declaredBehaviour(source.content) : undefined) ?? {};
+      declared = scripted ?? (source ? declaredBehaviour(source.content) : undefined);
     } catch (e) {
       const error = `Invalid brickml-emulator line in ${path}: ${(e as Error).message}`;
-      behaviour = { durationMs: 1000, result: "FAILED", error, errorTrace: error };
+      declared = { durationMs: 1000, result: "FAILED", error, errorTrace: error };
     }
+    const local = ctx.service<LocalRuntime>("local");
+    // Scripts win; a notebook nothing scripts runs for real when local mode is on.
+    if (!declared && source?.language === "PYTHON" && local?.python) {
+      runLocally(ctx, local, run, task, at, path, source.content);
+      return;
+    }
+    behaviour = declared ?? {};
     a.behaviour = behaviour;
   }
   a.finish_at = at + (behaviour.durationMs ?? defaultDurationMs(ctx.random));
@@ -232,6 +242,91 @@ function beginRunning(ctx: EmulatorContext, run: RunRecord, task: TaskRecord, at
   }
 }
 
+/**
+ * Starts the notebook's Python process. The attempt stays RUNNING until the process ends; its
+ * RUNNING phase then lasts the process's real duration (see `localFinish`).
+ */
+function runLocally(
+  ctx: EmulatorContext,
+  local: LocalRuntime,
+  run: RunRecord,
+  task: TaskRecord,
+  at: number,
+  path: string,
+  source: string,
+): void {
+  const a = current(task);
+  a.local = true;
+  const budgetMs = localBudget(run, task, a, at);
+  const runId = run.run_id;
+  const taskRunId = a.run_id;
+  local.startNotebook(
+    taskRunId,
+    {
+      source,
+      context: {
+        notebookPath: path,
+        jobId: run.job_id,
+        jobRunId: taskRunId,
+        parentRunId: runId,
+        parameters: a.parameters ?? {},
+        startTime: at,
+      },
+      ...(budgetMs !== undefined ? { budgetMs } : {}),
+    },
+    (result) => {
+      const r = jobs(ctx).runs[runId];
+      const t = r?.tasks.find((x) => x.task_key === task.task_key);
+      const attempt = t && current(t);
+      if (!r || !t || attempt?.run_id !== taskRunId || attempt.life !== "RUNNING") return;
+      localFinish(ctx, r, t, attempt, result);
+      advanceRuns(ctx);
+    },
+  );
+}
+
+/** Real ms the process may run before the task's or the run's timeout (measured from RUNNING). */
+function localBudget(run: RunRecord, task: TaskRecord, a: Attempt, at: number): number | undefined {
+  const deadlines = [taskDeadline(task, a), runDeadline(run)].filter((d): d is number => d !== undefined);
+  return deadlines.length ? Math.max(0, Math.min(...deadlines) - at) : undefined;
+}
+
+function runDeadline(run: RunRecord): number | undefined {
+  return run.timeout_seconds > 0 ? run.start_time + run.timeout_seconds * 1000 : undefined;
+}
+
+/**
+ * The process ended: the RUNNING phase ends its real duration after it began (or at the clock's
+ * current time when that is earlier, as with a manual clock), with the notebook's result.
+ */
+function localFinish(
+  ctx: EmulatorContext,
+  run: RunRecord,
+  task: TaskRecord,
+  a: Attempt,
+  result: NotebookResult,
+) {
+  const start = a.running_at ?? a.since;
+  if (result.state === "TIMEDOUT") {
+    const taskEnd = taskDeadline(task, a);
+    const runEnd = runDeadline(run);
+    const byTask = taskEnd !== undefined && (runEnd === undefined || taskEnd <= runEnd);
+    a.finish_at = (byTask ? taskEnd : runEnd) ?? start;
+    a.outcome = byTask ? timedOut(Number(task.spec.timeout_seconds ?? 0)) : timedOut(run.timeout_seconds);
+    return;
+  }
+  a.finish_at = Math.max(start, Math.min(start + result.wallMs, ctx.clock.now()));
+  a.outcome =
+    result.state === "SUCCESS"
+      ? succeeded(result.exitValue)
+      : workloadFailed(result.error ?? "Exception", result.errorTrace ?? result.error ?? "");
+}
+
+/** A local notebook whose process is running; no virtual-time event moves it. */
+function runsLocally(a: Attempt): boolean {
+  return a.local === true && a.life === "RUNNING" && a.outcome === undefined;
+}
+
 function jobParameterValues(run: RunRecord): Record<string, string> {
   return Object.fromEntries((run.job_parameters ?? []).map((p) => [p.name, p.value ?? p.default]));
 }
@@ -245,6 +340,7 @@ function beginTerminating(
   outcome?: Outcome,
 ): void {
   const a = current(task);
+  if (a.local) ctx.service<LocalRuntime>("local")?.stopNotebook(a.run_id);
   if (outcome) a.outcome = outcome;
   a.life = "TERMINATING";
   a.since = at;
@@ -364,7 +460,9 @@ function nextEvent(ctx: EmulatorContext, run: RunRecord): Event | undefined {
   const consider = (e: Event | undefined) => {
     if (e && (!best || e.at < best.at)) best = e;
   };
-  if (run.timeout_seconds > 0 && !run.stop) {
+  // While a notebook runs locally, its process enforces the run's timeout in real time.
+  const localRunning = run.tasks.some((t) => runsLocally(current(t)));
+  if (run.timeout_seconds > 0 && !run.stop && !localRunning) {
     const at = run.start_time + run.timeout_seconds * 1000;
     consider({ at, apply: () => stopRun(ctx, run, at, "TIMEDOUT") });
   }
@@ -410,6 +508,15 @@ function nextTaskEvent(ctx: EmulatorContext, run: RunRecord, task: TaskRecord): 
       return { at: readyAt, apply: () => beginRunning(ctx, run, task, readyAt) };
     }
     case "RUNNING": {
+      if (runsLocally(a)) {
+        if (ctx.service<LocalRuntime>("local")?.isRunning(a.run_id)) return undefined;
+        // The process is gone without a result: the emulator restarted while it ran.
+        const message = "The notebook's local Python process ended with the emulator that started it.";
+        return {
+          at: a.since,
+          apply: () => end(ctx, run, task, a.since, internalError(message, "DRIVER_ERROR", "INTERNAL_ERROR")),
+        };
+      }
       const deadline = taskDeadline(task, a);
       const finish = a.finish_at ?? a.since;
       if (deadline !== undefined && deadline < finish)

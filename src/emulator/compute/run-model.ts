@@ -64,6 +64,8 @@ export interface Attempt {
   /** Notebook parameters the attempt ran with. */
   parameters?: Record<string, string>;
   behaviour?: NotebookBehaviour;
+  /** The notebook runs in a local Python process (local mode): it ends when the process does. */
+  local?: boolean;
 }
 
 export interface TaskRecord {

@@ -1,5 +1,6 @@
 import { requirePermission } from "../access/object-acls.js";
 import { ApiFault, notFound } from "../errors.js";
+import type { LocalRuntime } from "../local/runtime.js";
 import type { EmuRequest, EmuResponse } from "../router.js";
 import type { EmulatorContext } from "../types.js";
 import { captureRequest } from "./serving-inference.js";
@@ -44,7 +45,7 @@ function pickEntity(ep: EndpointRecord, config: ConfigRecord): EntityRecord {
   return config.entities.find((e) => e.name === best.served_entity_name)!;
 }
 
-export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
+export async function invoke(ctx: EmulatorContext, req: EmuRequest): Promise<EmuResponse> {
   const ep = endpointOr404(ctx, req.params.name!);
   requirePermission(req, "serving-endpoints", ep.id, "CAN_QUERY", ep.name);
   const now = ctx.clock.now();
@@ -75,6 +76,7 @@ export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
   let payload: unknown;
   let raw: string | undefined;
   let rows = 1;
+  let ms: number | undefined;
   try {
     const fields = (typeof body === "object" && body !== null && !Array.isArray(body) ? body : {}) as Loose;
     const external = entity.spec.external_model as Loose | undefined;
@@ -93,7 +95,15 @@ export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
       }
       const input = rowsOf(body);
       rows = input.length;
-      payload = { predictions: predict(input, modelOf(ctx, entity)) };
+      const worker = ctx.service<LocalRuntime>("local")?.worker(ep.name, entity.name);
+      if (worker) {
+        // Local mode: the pickled model answers, with MLflow's scoring semantics.
+        const started = Date.now();
+        const answer = await worker.predict(body).catch((e: Error) => ({ error: e.message }));
+        ms = Date.now() - started;
+        if ("error" in answer) throw new ApiFault(400, "BAD_REQUEST", answer.error);
+        payload = { predictions: answer.predictions };
+      } else payload = { predictions: predict(input, modelOf(ctx, entity)) };
     }
   } catch (e) {
     if (!(e instanceof ApiFault)) throw e;
@@ -101,7 +111,7 @@ export function invoke(ctx: EmulatorContext, req: EmuRequest): EmuResponse {
     payload = e.body();
   }
 
-  const ms = executionMs(rows, `${entity.name}|${ep.events.length}`);
+  ms ??= executionMs(rows, `${entity.name}|${ep.events.length}`);
   recordEvent(ep.events, [now, entity.name, status, ms]);
   ep.last_request ??= {};
   ep.last_request[entity.name] = now;

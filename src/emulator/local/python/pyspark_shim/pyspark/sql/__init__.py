@@ -1,0 +1,1 @@
+from brickml_local.spark import DataFrame, SparkSession  # noqa: F401
