@@ -54,19 +54,24 @@ export interface EmulatorOptions {
   python?: string | false;
 }
 
-const OPTION_NAMES = new Set<string>([
-  "port",
-  "hostname",
-  "token",
-  "timeScale",
-  "manualClock",
-  "faults",
-  "dataFile",
-  "seed",
-  "oauthClients",
-  "extraServices",
-  "python",
-] satisfies Array<keyof EmulatorOptions>);
+// A record over every option, so a new option that is not listed here fails to compile.
+const OPTIONS: Record<keyof EmulatorOptions, true> = {
+  port: true,
+  hostname: true,
+  token: true,
+  timeScale: true,
+  idleTimeScale: true,
+  idleFloorSeconds: true,
+  manualClock: true,
+  faults: true,
+  dataFile: true,
+  seed: true,
+  oauthClients: true,
+  users: true,
+  extraServices: true,
+  python: true,
+};
+const OPTION_NAMES = new Set<string>(Object.keys(OPTIONS));
 
 export interface Emulator {
   /** Base URL to use as the Databricks host, e.g. `http://127.0.0.1:54321`. */

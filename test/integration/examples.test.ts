@@ -60,7 +60,7 @@ describe.concurrent("examples (standalone scripts)", { timeout: 180_000 }, () =>
   it("batch-score: scores a table in a Spark job", async () => {
     const out = await runExample("batch-score.ts");
     expect(out).toMatch(
-      /^Scored main\.ml\.churn_customers into main\.ml\.churn_scores with main\.ml\.churn v1 \(run \d+: http/m,
+      /^Scored main\.ml\.churn_customers into main\.ml\.churn_scores with main\.ml\.churn v1(: 3 rows)? \(run \d+: http/m,
     );
   });
 });
