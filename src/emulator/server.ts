@@ -66,6 +66,7 @@ const OPTION_NAMES = new Set<string>([
   "oauthClients",
   "extraServices",
   "python",
+  "users",
 ] satisfies Array<keyof EmulatorOptions>);
 
 export interface Emulator {

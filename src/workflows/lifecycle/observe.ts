@@ -59,7 +59,7 @@ async function checkSecretReferences(db: Databricks, spec: LifecycleSpec, budget
     if (!ref) continue;
     const [, scope, key] = ref as unknown as [string, string, string];
     const found = await keysOf(scope);
-    if (!found || !found.has(key))
+    if (!found?.has(key))
       issues.push({
         path: `endpoint.environmentVars.${name}`,
         message: found
