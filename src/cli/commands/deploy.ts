@@ -62,9 +62,11 @@ export const deployCommand: Command = {
 };
 
 function planText(plan: Plan): string {
-  const lines = plan.steps.map(
-    (s) => `  ${s.action.padEnd(6)} ${s.step.padEnd(8)} ${s.resource}  (${s.reason})`,
-  );
+  const lines = plan.steps.flatMap((s) => [
+    `  ${s.action.padEnd(6)} ${s.step.padEnd(8)} ${s.resource}  (${s.reason})`,
+    // Each grant on its own line: the reason only counts them.
+    ...(s.access ? (s.changes ?? []).map((c) => `           ${c}`) : []),
+  ]);
   return `Plan: ${plan.changes} change(s)\n${lines.join("\n")}\n`;
 }
 

@@ -317,7 +317,7 @@ export function planAccess(spec: LifecycleSpec, observed: ObservedAccess | undef
     step: "access",
     action: changes.length ? "update" : "none",
     resource,
-    reason: changes.length ? changes.join("; ") : "grants match the spec",
+    reason: changes.length ? `${add.length} to grant, ${revoke.length} to revoke` : "grants match the spec",
     ...(changes.length ? { changes } : {}),
     access: { add, revoke },
   };
