@@ -62,12 +62,16 @@ const principal = z
  * `{ LEVEL: [principal, …] }` for a closed set of levels; each level listed is owned by the spec.
  * Under the Permissions API a principal holds one direct level per object (`onePerPrincipal`).
  */
-const levels = (values: readonly string[], onePerPrincipal: boolean) =>
+const levels = <const T extends readonly string[]>(values: T, onePerPrincipal: boolean) =>
   z
-    .strictObject(Object.fromEntries(values.map((v) => [v, z.array(principal).optional()])))
+    .strictObject(
+      Object.fromEntries(values.map((v) => [v, z.array(principal).optional()])) as {
+        [K in T[number]]: z.ZodOptional<z.ZodArray<typeof principal>>;
+      },
+    )
     .superRefine((byLevel, ctx) => {
       const seen = new Map<string, string>();
-      for (const [level, principals] of Object.entries(byLevel)) {
+      for (const [level, principals] of Object.entries(byLevel) as Array<[string, string[] | undefined]>) {
         (principals ?? []).forEach((p, i) => {
           const other = seen.get(p);
           if (other === level)
