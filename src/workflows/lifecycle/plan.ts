@@ -270,7 +270,7 @@ export function planSteps(spec: LifecycleSpec, o: Observed): PlannedStep[] {
 /**
  * The grants to add and revoke so the endpoint and the model hold what the spec's `access` lists.
  * For each level a block lists, principals holding it directly but not listed lose it; a principal
- * listed at another endpoint level than the one it holds is moved (one direct level per principal).
+ * given another endpoint level than the one it holds loses that one (one direct level per principal).
  */
 export function planAccess(spec: LifecycleSpec, observed: ObservedAccess | undefined): PlannedStep {
   const add: AccessGrant[] = [];
@@ -291,16 +291,15 @@ export function planAccess(spec: LifecycleSpec, observed: ObservedAccess | undef
           add.push({ object, name, principal, level });
       }
     }
-    // An endpoint principal moved to another level loses the old one with the same write.
-    const moved = new Set(
+    // An endpoint principal holds one direct level: the one granted replaces any other it holds.
+    const granted = new Set(
       object === "endpoint" ? add.filter((g) => g.object === object).map((g) => g.principal) : [],
     );
     for (const g of have ?? []) {
       if (
-        g.level in wanted &&
+        (g.level in wanted || granted.has(g.principal)) &&
         !listed.has(`${g.principal}\n${g.level}`) &&
-        !keep.has(g.principal) &&
-        !moved.has(g.principal)
+        !keep.has(g.principal)
       )
         revoke.push({ object, name, principal: g.principal, level: g.level });
     }
