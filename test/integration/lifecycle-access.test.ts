@@ -103,6 +103,16 @@ describe("db.lifecycle: the access block", () => {
     ]);
   });
 
+  it("never plans a grant for the caller, who will own what apply creates", async () => {
+    const me = (await admin.currentUser.me()).userName!;
+    const step = (
+      await admin.lifecycle(spec("mine", { endpoint: { CAN_MANAGE: [me, BOB] } })).plan()
+    ).steps.at(-1)!;
+    expect(step.access?.add).toEqual([
+      { object: "endpoint", name: "acc-mine", principal: BOB, level: "CAN_MANAGE" },
+    ]);
+  });
+
   it("refuses a typo in the access block with its path, before anything is sent", async () => {
     const bad = (access: unknown) =>
       rejection(Promise.resolve().then(() => admin.lifecycle(spec("x", access as never))));

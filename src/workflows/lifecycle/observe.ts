@@ -109,6 +109,11 @@ export async function readAccess(
       if (!isNotFound(e)) throw e;
     }
   }
+  // An object still to be created will belong to the caller: plan as apply will see it.
+  if ((spec.access.endpoint && !endpointAcl) || (spec.access.model && !modelGrants)) {
+    const me = (await db.currentUser.me(budget.request())).userName;
+    if (me) keep.push(me);
+  }
   return { endpoint: endpointAcl, model: modelGrants, keep };
 }
 
