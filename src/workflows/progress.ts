@@ -13,7 +13,8 @@ export type LifecycleStep =
   | "promote"
   | "rollback"
   | "score"
-  | "drift";
+  | "drift"
+  | "access";
 
 export interface StepEvent {
   step: LifecycleStep;

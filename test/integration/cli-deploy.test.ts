@@ -91,6 +91,18 @@ describe("brickml deploy", () => {
       "between 1 and 99",
     ],
     [
+      "a typo in the access block",
+      yaml("", "access:\n  endpoint:\n    CAN_QUREY: [bob@example.com]\n"),
+      "access.endpoint.CAN_QUREY",
+      "did you mean CAN_QUERY?",
+    ],
+    [
+      "a reference to a secret that does not exist",
+      yaml("  environmentVars:\n    API_KEY: '{{secrets/nope/key}}'\n"),
+      "endpoint.environmentVars.API_KEY",
+      "secret scope nope does not exist",
+    ],
+    [
       "a missing notebook file",
       yaml().replace("source: train.py", "source: nope.py"),
       "notebook.source",
@@ -117,6 +129,31 @@ describe("brickml deploy", () => {
     const res = await cli(emu, ["deploy", write(JSON.stringify(spec), "json"), "--plan"]);
     expect(res.code).toBe(2);
     expect(res.err).toContain("parameters.C: must be a string");
+  });
+
+  it("shows the access block's grants in the plan text and JSON", async () => {
+    const file = write(
+      yaml(
+        "",
+        "access:\n  endpoint:\n    CAN_QUERY: [group:analysts]\n  model:\n    EXECUTE: [bob@example.com]\n",
+      ),
+    );
+    const text = await cli(emu, ["deploy", file, "--plan"]);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain("update access   deploy-churn, main.deploy.churn  (2 to grant, 0 to revoke)");
+    expect(text.out).toContain("grant CAN_QUERY on endpoint deploy-churn to group:analysts\n");
+    expect(text.out).toContain("grant EXECUTE on model main.deploy.churn to bob@example.com\n");
+    const json = JSON.parse((await cli(emu, ["deploy", file, "--plan", "--json"])).out);
+    expect(json.steps.at(-1)).toMatchObject({
+      step: "access",
+      access: {
+        add: [
+          { object: "endpoint", name: "deploy-churn", principal: "group:analysts", level: "CAN_QUERY" },
+          { object: "model", name: "main.deploy.churn", principal: "bob@example.com", level: "EXECUTE" },
+        ],
+        revoke: [],
+      },
+    });
   });
 
   it("takes YAML parameters as written, converges every endpoint setting, and then plans 0 changes", async () => {

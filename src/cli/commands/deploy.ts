@@ -10,8 +10,8 @@ import { progressPrinter } from "../progress.js";
 const USAGE = `Usage: brickml deploy <spec.json|spec.yaml> [options]
 
 Plans the life cycle described by the spec (notebook, cluster, parameters, model, alias,
-endpoint, traffic) against the workspace, prints the plan, then applies exactly those steps:
-upload, train, register, alias, deploy. Applying twice changes nothing the second time; an
+endpoint, traffic, access) against the workspace, prints the plan, then applies exactly those steps:
+upload, train, register, alias, deploy, access (grants to add and revoke). Applying twice changes nothing the second time; an
 interrupted deploy continues where it stopped. A relative notebook.source is read relative to
 the spec file. In YAML, parameters are taken as written (C: 1.0 is "1.0"); in JSON they must
 be strings.
@@ -62,9 +62,11 @@ export const deployCommand: Command = {
 };
 
 function planText(plan: Plan): string {
-  const lines = plan.steps.map(
-    (s) => `  ${s.action.padEnd(6)} ${s.step.padEnd(8)} ${s.resource}  (${s.reason})`,
-  );
+  const lines = plan.steps.flatMap((s) => [
+    `  ${s.action.padEnd(6)} ${s.step.padEnd(8)} ${s.resource}  (${s.reason})`,
+    // Each grant on its own line: the reason only counts them.
+    ...(s.access ? (s.changes ?? []).map((c) => `           ${c}`) : []),
+  ]);
   return `Plan: ${plan.changes} change(s)\n${lines.join("\n")}\n`;
 }
 

@@ -9,15 +9,26 @@ import { ServingEndpoint } from "../serving-endpoint.js";
 import type { TrainingRun } from "../training-run.js";
 import type { Budget } from "./budget.js";
 import {
+  aclPrincipal,
   aliasedVersion,
   observeVersion,
+  readAccess,
   readEndpoint,
   registrationIdOf,
   runNameOf,
   runTokenOf,
 } from "./observe.js";
-import { aliasOf, type Observed, type PlannedStep, planSteps, servedConfig, wantedEndpoint } from "./plan.js";
-import type { LifecycleSpec } from "./spec.js";
+import {
+  type AccessGrant,
+  aliasOf,
+  type Observed,
+  type PlannedStep,
+  planAccess,
+  planSteps,
+  servedConfig,
+  wantedEndpoint,
+} from "./plan.js";
+import { type LifecycleSpec, principalKind } from "./spec.js";
 
 /** Config updates tried when another update keeps getting in the way. */
 const DEPLOY_ATTEMPTS = 3;
@@ -120,7 +131,70 @@ export async function applySteps(
       deployVersion(db, spec, version.version, deploy, budget, (e) => progress(e)),
     );
   }
+  if (spec.access) {
+    // Deploying may have created the endpoint (and registering the model): plan access from a fresh read.
+    const access = planAccess(spec, await readAccess(db, spec, await readEndpoint(db, spec, budget), budget));
+    done.push(access);
+    if (access.action === "none") skip(access);
+    else await step(onStep, "access", access.resource, () => applyAccess(db, spec, access.access!, budget));
+  }
   return { steps: done, run, version, endpoint };
+}
+
+/**
+ * Writes the planned grants. The endpoint's direct list is replaced as a whole (PUT, the only way
+ * to revoke), keeping every entry the plan does not change; the model's grants are patched.
+ */
+async function applyAccess(
+  db: Databricks,
+  spec: LifecycleSpec,
+  planned: { add: AccessGrant[]; revoke: AccessGrant[] },
+  budget: Budget,
+): Promise<void> {
+  const on = (object: AccessGrant["object"], list: AccessGrant[]) => list.filter((g) => g.object === object);
+  const endpointAdd = on("endpoint", planned.add);
+  const endpointRevoke = on("endpoint", planned.revoke);
+  if (endpointAdd.length || endpointRevoke.length) {
+    const id = (await db.servingEndpoints.get({ name: spec.endpoint.name }, budget.request())).id!;
+    const target = { request_object_type: "serving-endpoints", request_object_id: id } as const;
+    const current = await db.permissions.get(target, budget.request());
+    const changed = new Set([...endpointAdd, ...endpointRevoke].map((g) => g.principal));
+    const kept = (current.access_control_list ?? []).flatMap((entry) => {
+      const principal = aclPrincipal(entry);
+      if (changed.has(principal)) return [];
+      return (entry.all_permissions ?? [])
+        .filter((p) => !p.inherited && p.permission_level)
+        .map((p) => aclEntry(principal, String(p.permission_level)));
+    });
+    await db.permissions.set(
+      {
+        ...target,
+        access_control_list: [...kept, ...endpointAdd.map((g) => aclEntry(g.principal, g.level))],
+      },
+      budget.request(),
+    );
+  }
+  const byPrincipal = new Map<string, { principal: string; add: string[]; remove: string[] }>();
+  const change = (g: AccessGrant) => {
+    const principal = g.principal.replace(/^group:/, "");
+    if (!byPrincipal.has(principal)) byPrincipal.set(principal, { principal, add: [], remove: [] });
+    return byPrincipal.get(principal)!;
+  };
+  for (const g of on("model", planned.add)) change(g).add.push(g.level);
+  for (const g of on("model", planned.revoke)) change(g).remove.push(g.level);
+  if (byPrincipal.size)
+    await db.grants.update(
+      { securable_type: "function", full_name: spec.model.name, changes: [...byPrincipal.values()] },
+      budget.request(),
+    );
+}
+
+/** A Permissions API entry for a principal written as the spec writes it. */
+function aclEntry(principal: string, level: string) {
+  const kind = principalKind(principal);
+  if (kind === "group") return { group_name: principal.slice("group:".length), permission_level: level };
+  if (kind === "servicePrincipal") return { service_principal_name: principal, permission_level: level };
+  return { user_name: principal, permission_level: level };
 }
 
 /**

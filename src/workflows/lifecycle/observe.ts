@@ -3,14 +3,14 @@ import { readFile } from "node:fs/promises";
 import { runStatus } from "../../api/run-status.js";
 import type { ServingEndpointDetailed } from "../../api/serving-endpoints-schemas.js";
 import type { Databricks } from "../../client.js";
-import { BrickmlError, isNotFound, ValidationError } from "../../core/errors.js";
+import { BrickmlError, type FieldIssue, isNotFound, ValidationError } from "../../core/errors.js";
 import { Notebook } from "../notebook.js";
 import { StepFailedError } from "../progress.js";
 import { RegisteredModel } from "../registered-model.js";
 import { TrainingRun } from "../training-run.js";
 import type { Budget } from "./budget.js";
-import { aliasOf, normaliseSource, type Observed } from "./plan.js";
-import type { LifecycleSpec } from "./spec.js";
+import { aliasOf, normaliseSource, type Observed, type ObservedAccess } from "./plan.js";
+import { type LifecycleSpec, principalKind } from "./spec.js";
 
 /** Recent one-time runs searched for the runs this spec started. */
 const RUNS_SEARCHED = 100;
@@ -18,6 +18,7 @@ const RUNS_SEARCHED = 100;
 /** Reads everything a plan decides from, once. */
 export async function observe(db: Databricks, spec: LifecycleSpec, budget: Budget): Promise<Observed> {
   const source = await localSource(spec);
+  await checkSecretReferences(db, spec, budget);
   const current = await new Notebook(db, spec.notebook.path).source(budget.request());
   const fingerprint = fingerprintOf(spec, source ?? current ?? "");
   const { run, failedRuns } = await findRuns(db, spec, fingerprint, budget);
@@ -26,7 +27,110 @@ export async function observe(db: Databricks, spec: LifecycleSpec, budget: Budge
     aliasedVersion(db, spec, budget),
     readEndpoint(db, spec, budget),
   ]);
-  return { source, current, fingerprint, run, failedRuns, version, aliased, endpoint };
+  const access = await readAccess(db, spec, endpoint, budget);
+  return { source, current, fingerprint, run, failedRuns, version, aliased, endpoint, access };
+}
+
+const SECRET_REFERENCE = /^\{\{secrets\/([^/]+)\/([^/]+)\}\}$/;
+
+/**
+ * Each `{{secrets/scope/key}}` of the endpoint's environment names a secret that exists: else an
+ * error of the deploy step naming the variable, before anything is changed.
+ */
+async function checkSecretReferences(db: Databricks, spec: LifecycleSpec, budget: Budget): Promise<void> {
+  const keys = new Map<string, Promise<Set<string> | undefined>>();
+  const keysOf = (scope: string) => {
+    if (!keys.has(scope))
+      keys.set(
+        scope,
+        db.secrets.listSecrets({ scope }, budget.request()).then(
+          (list) => new Set(list.map((s) => String(s.key))),
+          (e) => {
+            if (isNotFound(e)) return undefined;
+            throw e;
+          },
+        ),
+      );
+    return keys.get(scope)!;
+  };
+  const issues: FieldIssue[] = [];
+  for (const [name, value] of Object.entries(spec.endpoint.environmentVars ?? {})) {
+    const ref = SECRET_REFERENCE.exec(value.trim());
+    if (!ref) continue;
+    const [, scope, key] = ref as unknown as [string, string, string];
+    const found = await keysOf(scope);
+    if (!found?.has(key))
+      issues.push({
+        path: `endpoint.environmentVars.${name}`,
+        message: found
+          ? `secret scope ${scope} has no key ${key}; create it with db.secrets.putSecret`
+          : `secret scope ${scope} does not exist; create it with db.secrets.createScope`,
+      });
+  }
+  if (issues.length)
+    throw new StepFailedError("deploy", spec.endpoint.name, new ValidationError("lifecycle spec", issues));
+}
+
+/** What the endpoint and the model grant now, for the spec's `access` block (undefined without one). */
+export async function readAccess(
+  db: Databricks,
+  spec: LifecycleSpec,
+  endpoint: ServingEndpointDetailed | undefined,
+  budget: Budget,
+): Promise<ObservedAccess | undefined> {
+  if (!spec.access) return undefined;
+  const keep = ["group:admins"];
+  let endpointAcl: ObservedAccess["endpoint"];
+  if (spec.access.endpoint && endpoint?.id) {
+    if (endpoint.creator) keep.push(endpoint.creator);
+    const acl = await db.permissions.get(
+      { request_object_type: "serving-endpoints", request_object_id: endpoint.id },
+      budget.request(),
+    );
+    endpointAcl = (acl.access_control_list ?? []).flatMap((entry) => {
+      const principal = aclPrincipal(entry);
+      return (entry.all_permissions ?? [])
+        .filter((p) => !p.inherited && p.permission_level)
+        .map((p) => ({ principal, level: String(p.permission_level) }));
+    });
+  }
+  let modelGrants: ObservedAccess["model"];
+  if (spec.access.model) {
+    try {
+      const [model, grants] = await Promise.all([
+        db.registeredModels.get({ full_name: spec.model.name }, budget.request()),
+        db.grants.get({ securable_type: "function", full_name: spec.model.name }, budget.request()),
+      ]);
+      if (model.owner) keep.push(specPrincipal(model.owner));
+      modelGrants = (grants.privilege_assignments ?? []).flatMap((a) =>
+        (a.privileges ?? []).map((level) => ({ principal: specPrincipal(String(a.principal)), level })),
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  // An object still to be created will belong to the caller: plan as apply will see it.
+  if ((spec.access.endpoint && !endpointAcl) || (spec.access.model && !modelGrants)) {
+    const me = (await db.currentUser.me(budget.request())).userName;
+    if (me) keep.push(me);
+  }
+  return { endpoint: endpointAcl, model: modelGrants, keep };
+}
+
+/** A Permissions API entry's principal as the spec writes it. */
+export function aclPrincipal(entry: {
+  user_name?: string | undefined;
+  group_name?: string | undefined;
+  service_principal_name?: string | undefined;
+}): string {
+  return entry.group_name
+    ? `group:${entry.group_name}`
+    : (entry.user_name ?? entry.service_principal_name ?? "");
+}
+
+/** A Unity Catalog principal as the spec writes it: names that are neither users nor application ids are groups. */
+function specPrincipal(name: string): string {
+  return principalKind(name) === undefined ? `group:${name}` : name;
 }
 
 /** The spec's notebook source; a file that cannot be read is an error of the upload step naming the field. */

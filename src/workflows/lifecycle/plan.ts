@@ -17,8 +17,30 @@ export interface PlannedStep {
   action: PlanAction;
   resource: string;
   reason: string;
-  /** The fields that differ, for steps that compare settings (the endpoint). */
+  /** The fields that differ, for steps that compare settings (the endpoint, access). */
   changes?: string[];
+  /** The access step's grants to add and to revoke. */
+  access?: { add: AccessGrant[]; revoke: AccessGrant[] };
+}
+
+/** One level (or privilege) of one principal on the endpoint or the model. */
+export interface AccessGrant {
+  object: "endpoint" | "model";
+  /** The endpoint's or model's name. */
+  name: string;
+  /** As the spec writes it: a user name, `group:<name>`, or a service principal's application id. */
+  principal: string;
+  level: string;
+}
+
+/** Direct levels and grants held now, principals as the spec writes them. */
+export interface ObservedAccess {
+  /** Undefined when the endpoint does not exist yet. */
+  endpoint: Array<{ principal: string; level: string }> | undefined;
+  /** Undefined when the model does not exist yet. */
+  model: Array<{ principal: string; level: string }> | undefined;
+  /** Principals the spec never changes: the endpoint's creator, the model's owner, `group:admins`. */
+  keep: string[];
 }
 
 export interface Plan {
@@ -45,6 +67,8 @@ export interface Observed {
   aliased: number | undefined;
   /** The endpoint as read; undefined when it does not exist. */
   endpoint: ServingEndpointDetailed | undefined;
+  /** Read only when the spec has an `access` block. */
+  access: ObservedAccess | undefined;
 }
 
 export function aliasOf(spec: LifecycleSpec): string {
@@ -237,7 +261,65 @@ export function planSteps(spec: LifecycleSpec, o: Observed): PlannedStep[] {
       ...(changes.length ? { changes } : {}),
     };
   }
-  return [upload, train, register, aliasStep, deploy];
+  const accessStep = spec.access ? planAccess(spec, o.access) : undefined;
+  return accessStep
+    ? [upload, train, register, aliasStep, deploy, accessStep]
+    : [upload, train, register, aliasStep, deploy];
+}
+
+/**
+ * The grants to add and revoke so the endpoint and the model hold what the spec's `access` lists.
+ * For each level a block lists, principals holding it directly but not listed lose it; a principal
+ * given another endpoint level than the one it holds loses that one (one direct level per principal).
+ */
+export function planAccess(spec: LifecycleSpec, observed: ObservedAccess | undefined): PlannedStep {
+  const add: AccessGrant[] = [];
+  const revoke: AccessGrant[] = [];
+  const keep = new Set(observed?.keep ?? []);
+  const blocks = [
+    { object: "endpoint", name: spec.endpoint.name, wanted: spec.access?.endpoint, have: observed?.endpoint },
+    { object: "model", name: spec.model.name, wanted: spec.access?.model, have: observed?.model },
+  ] as const;
+  for (const { object, name, wanted, have } of blocks) {
+    if (!wanted) continue;
+    const held = new Set((have ?? []).map((g) => `${g.principal}\n${g.level}`));
+    const listed = new Set<string>();
+    for (const [level, principals] of Object.entries(wanted)) {
+      for (const principal of principals ?? []) {
+        listed.add(`${principal}\n${level}`);
+        if (!keep.has(principal) && !held.has(`${principal}\n${level}`))
+          add.push({ object, name, principal, level });
+      }
+    }
+    // An endpoint principal holds one direct level: the one granted replaces any other it holds.
+    const granted = new Set(
+      object === "endpoint" ? add.filter((g) => g.object === object).map((g) => g.principal) : [],
+    );
+    for (const g of have ?? []) {
+      if (
+        (g.level in wanted || granted.has(g.principal)) &&
+        !listed.has(`${g.principal}\n${g.level}`) &&
+        !keep.has(g.principal)
+      )
+        revoke.push({ object, name, principal: g.principal, level: g.level });
+    }
+  }
+  const changes = [
+    ...add.map((g) => `grant ${g.level} on ${g.object} ${g.name} to ${g.principal}`),
+    ...revoke.map((g) => `revoke ${g.level} on ${g.object} ${g.name} from ${g.principal}`),
+  ];
+  const resource = blocks
+    .filter((b) => b.wanted)
+    .map((b) => b.name)
+    .join(", ");
+  return {
+    step: "access",
+    action: changes.length ? "update" : "none",
+    resource,
+    reason: changes.length ? `${add.length} to grant, ${revoke.length} to revoke` : "grants match the spec",
+    ...(changes.length ? { changes } : {}),
+    access: { add, revoke },
+  };
 }
 
 export function toPlan(steps: PlannedStep[]): Plan {

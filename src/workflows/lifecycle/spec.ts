@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { ClusterSpecSchema } from "../../api/clusters-schemas.js";
+import { SECURABLE_PRIVILEGES } from "../../api/grants.js";
+import { PERMISSION_LEVELS } from "../../api/permissions.js";
 import { endpointName } from "../../api/serving-endpoints-schemas.js";
 import { ucName } from "../../api/uc-names.js";
 import { type FieldIssue, ValidationError } from "../../core/errors.js";
@@ -36,6 +38,66 @@ const cluster = z
       } else ctx.addIssue(issue as z.core.$ZodRawIssue);
     }
   });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** How a principal of an `access` block is written: `group:<name>`, a service principal's application id, or a user name. */
+export type PrincipalKind = "group" | "servicePrincipal" | "user";
+
+export function principalKind(principal: string): PrincipalKind | undefined {
+  if (/^group:.+/.test(principal)) return "group";
+  if (UUID.test(principal)) return "servicePrincipal";
+  if (/^[^@\s]+@[^@\s]+$/.test(principal)) return "user";
+  return undefined;
+}
+
+const principal = z
+  .string({ error: "must be a string" })
+  .refine(
+    (p) => principalKind(p) !== undefined,
+    "must be a user name (bob@example.com), group:<name>, or a service principal's application id (a UUID)",
+  );
+
+/**
+ * `{ LEVEL: [principal, …] }` for a closed set of levels; each level listed is owned by the spec.
+ * Under the Permissions API a principal holds one direct level per object (`onePerPrincipal`).
+ */
+const levels = <const T extends readonly string[]>(values: T, onePerPrincipal: boolean) =>
+  z
+    .strictObject(
+      Object.fromEntries(values.map((v) => [v, z.array(principal).optional()])) as {
+        [K in T[number]]: z.ZodOptional<z.ZodArray<typeof principal>>;
+      },
+    )
+    .superRefine((byLevel, ctx) => {
+      const seen = new Map<string, string>();
+      for (const [level, principals] of Object.entries(byLevel) as Array<[string, string[] | undefined]>) {
+        (principals ?? []).forEach((p, i) => {
+          const other = seen.get(p);
+          if (other === level)
+            ctx.addIssue({ code: "custom", path: [level, i], message: `${p} is listed twice` });
+          else if (other && onePerPrincipal)
+            ctx.addIssue({
+              code: "custom",
+              path: [level, i],
+              message: `${p} is also given ${other}: a principal holds one level on an endpoint`,
+            });
+          else seen.set(p, level);
+        });
+      }
+    });
+
+/**
+ * Who may do what on the spec's objects. For every level (privilege) a block lists, the spec owns
+ * the set of principals holding it directly: principals not listed there lose it. Levels not listed,
+ * inherited permissions, the object's owner and the `admins` group are left alone.
+ */
+const access = z.strictObject({
+  /** Serving endpoint levels (Permissions API): CAN_VIEW, CAN_QUERY, CAN_MANAGE. */
+  endpoint: levels(PERMISSION_LEVELS["serving-endpoints"], true).optional(),
+  /** Unity Catalog privileges on the registered model (a FUNCTION securable), e.g. EXECUTE. */
+  model: levels(SECURABLE_PRIVILEGES.function, false).optional(),
+});
 
 /**
  * The life cycle's spec: one schema for the library, JSON and YAML. brickml's own keys are strict
@@ -109,6 +171,8 @@ export const LifecycleSpecSchema = z.strictObject(
           .optional(),
       })
       .optional(),
+    /** Permissions on the endpoint and Unity Catalog grants on the model, converged like the rest. */
+    access: access.optional(),
   },
   { error: "must be an object with notebook, cluster, model and endpoint" },
 );
