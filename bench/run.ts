@@ -5,6 +5,7 @@ import { type BenchResult, machine, meetsTarget, report, saveResults } from "./l
 
 /** Files in bench/ that export `run(): Promise<BenchResult>`, in the order they run. */
 const BENCHMARKS = [
+  "install-size",
   "cold-start",
   "call-overhead",
   "serving-query",

@@ -193,6 +193,7 @@ export async function run(): Promise<BenchResult> {
     name: "waiting",
     rows,
     ratios,
+    targets: { "polls brickml / official SDK": "<= 1", "lag brickml / official SDK": "<= 1" },
     notes: [
       `each poller waits on its own runs or endpoints, ${REPLICAS} per delay, starting 0, 2.1, 4.2 … s after them (so the change comes that much sooner in the wait); all against the same emulator`,
       "polls: status reads until the wait ended (brickml: GETs seen by onRequest; official SDK: its onProgress calls, one per poll)",

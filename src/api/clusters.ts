@@ -4,7 +4,7 @@ import type { RequestOptions } from "../core/http.js";
 import { Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
 import { parseLenient, validate } from "../core/validation.js";
-import type { Waiter, WaitOptions } from "../core/wait.js";
+import type { PollSchedule, Waiter, WaitOptions } from "../core/wait.js";
 import {
   type ClusterDetails,
   ClusterDetailsSchema,
@@ -38,6 +38,8 @@ export * from "./clusters-schemas.js";
 const BASE = "/api/2.1/clusters";
 /** Default limit of every cluster wait; pass `{ timeout }` to change it. */
 const DEFAULT_WAIT_MS = 20 * 60_000;
+/** Clusters start and stop in minutes: a first look after 5 s, then up to every 15 s. */
+const CLUSTER_SCHEDULE: PollSchedule = { minDelayMs: 5000, maxDelayMs: 15_000, growth: 1.25, jitter: 0.1 };
 
 export type ClusterWaitOptions = WaitOptions<ClusterDetails>;
 
@@ -247,7 +249,7 @@ export class ClustersAPI extends Service {
   ): Promise<ClusterDetails> {
     const { cluster_id } = validate(ClusterIdRequestSchema, req, "clusters.waitUntilClusterRunning request");
     const call = this.call(options, wait);
-    return this.wait(this.waiter(cluster_id, "RUNNING", call), wait, DEFAULT_WAIT_MS, call);
+    return this.wait(this.waiter(cluster_id, "RUNNING", call), wait, DEFAULT_WAIT_MS, call, CLUSTER_SCHEDULE);
   }
 
   /** Waits until the cluster is TERMINATED; rejects on ERROR. */
@@ -262,7 +264,13 @@ export class ClustersAPI extends Service {
       "clusters.waitUntilClusterTerminated request",
     );
     const call = this.call(options, wait);
-    return this.wait(this.waiter(cluster_id, "TERMINATED", call), wait, DEFAULT_WAIT_MS, call);
+    return this.wait(
+      this.waiter(cluster_id, "TERMINATED", call),
+      wait,
+      DEFAULT_WAIT_MS,
+      call,
+      CLUSTER_SCHEDULE,
+    );
   }
 
   /**

@@ -4,7 +4,7 @@ import type { RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
 import { parseLenient, validate } from "../core/validation.js";
-import type { Outcome, Waiter, WaitOptions } from "../core/wait.js";
+import type { Outcome, PollSchedule, Waiter, WaitOptions } from "../core/wait.js";
 import {
   type CancelAllRunsRequest,
   CancelAllRunsRequestSchema,
@@ -61,6 +61,8 @@ export * from "./jobs-schemas.js";
 const BASE = "/api/2.2/jobs";
 /** Default limit of every run wait; pass `{ timeout }` to change it. */
 const DEFAULT_WAIT_MS = 20 * 60_000;
+/** Runs take seconds (queued, short tasks) to minutes: poll at once, after 3 s, then up to every 7.5 s. */
+const RUN_SCHEDULE: PollSchedule = { minDelayMs: 3000, maxDelayMs: 7500, growth: 1.25, jitter: 0.1 };
 /** Failed tasks whose output is fetched to explain a failed run. */
 const MAX_FAILED_TASK_OUTPUTS = 20;
 /** Safety net against a server that keeps sending page tokens. */
@@ -277,7 +279,7 @@ export class JobsAPI extends Service {
   ): Promise<JobRun> {
     const call = this.call(options, wait);
     const { repair_id } = await this.repairRun(req, call);
-    return this.wait(this.runWaiter(req.run_id, call, repair_id), wait, DEFAULT_WAIT_MS, call);
+    return this.wait(this.runWaiter(req.run_id, call, repair_id), wait, DEFAULT_WAIT_MS, call, RUN_SCHEDULE);
   }
 
   /** The HTML of a run's notebook views. */
@@ -299,7 +301,7 @@ export class JobsAPI extends Service {
   ): Promise<JobRun> {
     const { run_id } = validate(JobRunIdRequestSchema, req, "jobs.waitUntilRunTerminated request");
     const call = this.call(options, wait);
-    return this.wait(this.runWaiter(run_id, call), wait, DEFAULT_WAIT_MS, call);
+    return this.wait(this.runWaiter(run_id, call), wait, DEFAULT_WAIT_MS, call, RUN_SCHEDULE);
   }
 
   private runWaiter(

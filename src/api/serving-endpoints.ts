@@ -11,7 +11,7 @@ import { encodePath, type RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
 import { parseLenient, parseNeeded, validate } from "../core/validation.js";
-import type { Outcome, Waiter, WaitOptions } from "../core/wait.js";
+import type { Outcome, PollSchedule, Waiter, WaitOptions } from "../core/wait.js";
 import { configDifferences, subsetDifferences } from "./serving-deploy.js";
 import {
   type AiGatewayConfig,
@@ -75,6 +75,8 @@ import {
 
 /** Endpoint builds take minutes; the official SDKs wait 20 minutes by default. */
 const DEFAULT_WAIT_MS = 20 * 60_000;
+/** Deployments take minutes, config-only updates less: poll at once, after 3 s, then up to every 7.5 s. */
+const ENDPOINT_SCHEDULE: PollSchedule = { minDelayMs: 3000, maxDelayMs: 7500, growth: 1.25, jitter: 0.1 };
 /** Build log lines carried by a failed update's error. */
 const BUILD_LOG_TAIL_LINES = 20;
 
@@ -377,7 +379,13 @@ export class ServingEndpointsAPI extends Service {
     configVersion: number | undefined,
     call: RequestOptions,
   ): Promise<ServingEndpointDetailed> {
-    return this.wait(this.readyWaiter(name, configVersion, call), options, DEFAULT_WAIT_MS, call);
+    return this.wait(
+      this.readyWaiter(name, configVersion, call),
+      options,
+      DEFAULT_WAIT_MS,
+      call,
+      ENDPOINT_SCHEDULE,
+    );
   }
 
   private readyWaiter(
@@ -474,6 +482,7 @@ export class ServingEndpointsAPI extends Service {
       options,
       DEFAULT_WAIT_MS,
       call,
+      ENDPOINT_SCHEDULE,
     );
   }
 

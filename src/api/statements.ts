@@ -8,7 +8,7 @@ import {
 import { encodePath, type RequestOptions } from "../core/http.js";
 import { Service } from "../core/service.js";
 import { parseLenient, validate } from "../core/validation.js";
-import type { Waiter, WaitOptions } from "../core/wait.js";
+import type { PollSchedule, Waiter, WaitOptions } from "../core/wait.js";
 import {
   type ExecuteStatementRequest,
   executeStatementRequest,
@@ -26,6 +26,8 @@ export * from "./statements-schemas.js";
 
 const BASE = "/api/2.0/sql/statements";
 const DEFAULT_WAIT_MS = 20 * 60_000;
+/** Most statements end in seconds, and execution already held the request up to `wait_timeout`. */
+const STATEMENT_SCHEDULE: PollSchedule = { minDelayMs: 250, maxDelayMs: 5000, growth: 1.5, jitter: 0.3 };
 const FAILED_STATES = new Set(["FAILED", "CANCELED", "CLOSED"]);
 
 /**
@@ -104,7 +106,7 @@ export class StatementExecutionAPI extends Service {
         return s.status?.state === "SUCCEEDED" ? { done: s } : undefined;
       },
     };
-    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call);
+    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call, STATEMENT_SCHEDULE);
   }
 
   /**

@@ -4,10 +4,12 @@ import { encodePath, type RequestOptions } from "../core/http.js";
 import { type Paginated, tokenPaginated } from "../core/pagination.js";
 import { Service } from "../core/service.js";
 import { openEnum, parseLenient, pathSegment, validate } from "../core/validation.js";
-import type { Waiter, WaitOptions } from "../core/wait.js";
+import type { PollSchedule, Waiter, WaitOptions } from "../core/wait.js";
 
 const BASE = "/api/2.0/sql/warehouses";
 const DEFAULT_WAIT_MS = 20 * 60_000;
+/** Warehouses start in seconds (serverless) to minutes: a first look after 2 s, then up to every 10 s. */
+const WAREHOUSE_SCHEDULE: PollSchedule = { minDelayMs: 2000, maxDelayMs: 10_000, growth: 1.3, jitter: 0.1 };
 
 export const WAREHOUSE_STATES = [
   "STARTING",
@@ -176,6 +178,6 @@ export class WarehousesAPI extends Service {
         return undefined;
       },
     };
-    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call);
+    return this.wait(waiter, waitOptions, DEFAULT_WAIT_MS, call, WAREHOUSE_SCHEDULE);
   }
 }

@@ -1,7 +1,7 @@
 import { deadlineOf, fixCall } from "./call.js";
 import type { Clock } from "./clock.js";
 import type { RequestOptions, RequestSpec, Transport } from "./http.js";
-import { type Waiter, type WaitOptions, waitFor } from "./wait.js";
+import { type PollSchedule, type Waiter, type WaitOptions, waitFor } from "./wait.js";
 
 /** What every service client gets from the Databricks client. */
 export interface ServiceContext {
@@ -35,12 +35,14 @@ export abstract class Service {
     options: WaitOptions<S>,
     defaultTimeoutMs: number,
     call?: RequestOptions,
+    schedule?: PollSchedule,
   ): Promise<R> {
     const signal = call?.signal ?? options.signal;
     return waitFor(waiter, signal ? { ...options, signal } : options, {
       clock: this.ctx.clock,
       random: this.ctx.random,
       defaultTimeoutMs,
+      schedule,
       deadline: deadlineOf(call),
     });
   }

@@ -22,11 +22,26 @@ export interface WaitOptions<S = unknown> {
   timeout?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent<S>) => void;
-  /** First delay between polls (default 250 ms); grows 1.5× per poll up to `maxDelayMs`. */
+  /** First delay between polls; grows `growth`× per poll up to `maxDelayMs`. Defaults: the operation's schedule. */
   minDelayMs?: number;
-  /** Longest delay between polls (default 10 000 ms). */
+  /** Longest delay between polls. */
   maxDelayMs?: number;
+  /** Factor by which the delay grows after each poll (at least 1). */
+  growth?: number;
+  /** Share of each delay taken off at random (0 to 1), so that many waiters do not poll in step. */
+  jitter?: number;
 }
+
+/** How often to poll: shaped by each operation to its typical duration. */
+export type PollSchedule = Required<Pick<WaitOptions, "minDelayMs" | "maxDelayMs" | "growth" | "jitter">>;
+
+/** For operations with no schedule of their own: quick at first, then every 10 s at most. */
+export const DEFAULT_SCHEDULE: PollSchedule = {
+  minDelayMs: 250,
+  maxDelayMs: 10_000,
+  growth: 1.5,
+  jitter: 0.5,
+};
 
 export type Outcome<R> = { done: R } | { failed: Error } | undefined;
 
@@ -46,6 +61,8 @@ export interface WaitContext {
   clock?: Clock;
   random?: () => number;
   defaultTimeoutMs: number;
+  /** The operation's poll schedule; `WaitOptions` override it field by field. */
+  schedule?: PollSchedule;
   /** The deadline of the call the wait is part of (ms since the epoch): the wait ends by it too. */
   deadline?: number | undefined;
 }
@@ -55,7 +72,7 @@ const LAST_POLL_GRACE_MS = 10_000;
 // Longest delay setTimeout accepts; longer budgets are not bounded by a timer.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The one polling primitive: jittered growing delays, a finite deadline, abort, progress, fail-fast. */
+/** The one polling primitive: jittered growing delays shaped per operation, a finite deadline, abort, progress, fail-fast. */
 export async function waitFor<S, R>(
   waiter: Waiter<S, R>,
   options: WaitOptions<S>,
@@ -69,8 +86,19 @@ export async function waitFor<S, R>(
       { path: "timeout", message: "must be a finite number of ms above 0" },
     ]);
   }
-  const minDelay = options.minDelayMs ?? 250;
-  const maxDelay = Math.max(minDelay, options.maxDelayMs ?? 10_000);
+  const schedule = ctx.schedule ?? DEFAULT_SCHEDULE;
+  const minDelay = options.minDelayMs ?? schedule.minDelayMs;
+  const maxDelay = Math.max(minDelay, options.maxDelayMs ?? schedule.maxDelayMs);
+  const growth = options.growth ?? schedule.growth;
+  const jitter = options.jitter ?? schedule.jitter;
+  if (!(growth >= 1) || !Number.isFinite(growth)) {
+    throw new ValidationError("wait options", [
+      { path: "growth", message: "must be a finite number of at least 1" },
+    ]);
+  }
+  if (!(jitter >= 0 && jitter <= 1)) {
+    throw new ValidationError("wait options", [{ path: "jitter", message: "must be between 0 and 1" }]);
+  }
   const start = clock.now();
   const callDeadline = ctx.deadline ?? Number.POSITIVE_INFINITY;
   const deadline = Math.min(start + timeout, callDeadline);
@@ -143,10 +171,10 @@ export async function waitFor<S, R>(
     }
     const now = clock.now();
     if (now >= deadline) throw timedOut();
-    // Jitter between 50 % and 100 % of the delay; one last poll right at the deadline.
-    const sleep = Math.min(delay * (0.5 + random() * 0.5), deadline - now);
+    // Between (1 - jitter) and all of the delay; one last poll right at the deadline.
+    const sleep = Math.min(delay * (1 - jitter + jitter * random()), deadline - now);
     await clock.sleep(sleep, options.signal);
-    delay = Math.min(maxDelay, delay * 1.5);
+    delay = Math.min(maxDelay, delay * growth);
   }
 }
 

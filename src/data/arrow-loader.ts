@@ -1,4 +1,5 @@
 import type * as Arrow from "apache-arrow";
+import { ConfigError } from "../core/errors.js";
 
 export type ArrowModule = typeof Arrow;
 export type ArrowTable = Arrow.Table;
@@ -6,11 +7,16 @@ export type ArrowTable = Arrow.Table;
 let loading: Promise<ArrowModule> | undefined;
 
 /**
- * apache-arrow is loaded on first use only, so importing `brickml` stays cheap for programs that
- * never touch Arrow.
+ * apache-arrow is an optional peer, loaded on first use only: programs that never touch Arrow
+ * neither install nor load it.
  */
 export function loadArrow(): Promise<ArrowModule> {
-  loading ??= import("apache-arrow");
+  loading ??= import("apache-arrow").catch((e: Error) => {
+    loading = undefined;
+    throw new ConfigError(
+      `Arrow tables need the optional package apache-arrow (npm install apache-arrow): ${e.message.split("\n")[0]}`,
+    );
+  });
   return loading;
 }
 

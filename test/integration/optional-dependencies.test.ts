@@ -69,8 +69,10 @@ describe("optional dependencies are loaded only when used", () => {
     const result = JSON.parse(out);
     expect(result.ok).toBe("function");
     expect(result.payload).toEqual({ dataframe_split: { columns: ["a"], data: [[1]] } });
-    // The hook works: the first function that needs Arrow is the first to load it.
+    // The hook works: the first function that needs Arrow is the first to load it, and says how
+    // to install the optional package.
     expect(result.arrowError).toContain("blocked apache-arrow");
+    expect(result.arrowError).toContain("npm install apache-arrow");
   });
 
   it("requiring brickml (CommonJS) loads neither apache-arrow nor @databricks/sql", () => {

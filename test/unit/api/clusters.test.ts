@@ -309,6 +309,26 @@ describe("cluster waits", () => {
     expect(clock.slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(60_000);
   });
 
+  it("polls a starting cluster on its schedule (5 s, growing to 15 s), which wait options override", async () => {
+    api().get("/api/2.1/clusters/get").query(true).times(8).reply(200, state("PENDING"));
+    api().get("/api/2.1/clusters/get").query(true).reply(200, state("RUNNING"));
+    const clock = fakeClock();
+    await client(clock).clusters.waitUntilClusterRunning({ cluster_id: "c1" });
+    // random() is 0.5, so each delay loses half of its 10 % jitter.
+    expect(clock.slept.map((ms) => Math.round(ms / 0.95))).toEqual([
+      5000, 6250, 7813, 9766, 12207, 15000, 15000, 15000,
+    ]);
+
+    api().get("/api/2.1/clusters/get").query(true).reply(200, state("PENDING"));
+    api().get("/api/2.1/clusters/get").query(true).reply(200, state("RUNNING"));
+    const quick = fakeClock();
+    await client(quick).clusters.waitUntilClusterRunning(
+      { cluster_id: "c1" },
+      { minDelayMs: 100, jitter: 0 },
+    );
+    expect(quick.slept).toEqual([100]);
+  });
+
   it("stops waiting when the signal fires", async () => {
     api().get("/api/2.1/clusters/get").query(true).reply(200, state("PENDING"));
     const controller = new AbortController();

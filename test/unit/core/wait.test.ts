@@ -90,6 +90,43 @@ describe("waitFor", () => {
     expect(jittered.sleeps.slice(0, 3)).toEqual([500, 750, 1125]);
   });
 
+  it("follows the operation's schedule, which the caller's options override field by field", async () => {
+    const states: Cluster[] = [
+      ...Array.from({ length: 5 }, () => ({ state: "PENDING" })),
+      { state: "RUNNING" },
+    ];
+    const schedule = { minDelayMs: 3000, maxDelayMs: 7500, growth: 1.25, jitter: 0.1 };
+    const clock = new FakeClock();
+    await waitFor(scripted(states, clock).waiter, {}, { ...ctx(clock), schedule });
+    expect(clock.sleeps).toEqual([3000, 3750, 4687.5, 5859.375, 7324.21875]);
+    const lowJitter = new FakeClock();
+    await waitFor(scripted(states, lowJitter).waiter, {}, { ...ctx(lowJitter, () => 0), schedule });
+    expect(lowJitter.sleeps[0]).toBe(2700);
+    const overridden = new FakeClock();
+    await waitFor(
+      scripted(states, overridden).waiter,
+      { minDelayMs: 1000, growth: 2, jitter: 0 },
+      { ...ctx(overridden, () => 0), schedule },
+    );
+    expect(overridden.sleeps).toEqual([1000, 2000, 4000, 7500, 7500]);
+  });
+
+  it("refuses a growth below 1 or a jitter outside 0..1, naming the field", async () => {
+    const clock = new FakeClock();
+    for (const [options, field] of [
+      [{ growth: 0.5 }, "growth"],
+      [{ growth: Number.NaN }, "growth"],
+      [{ jitter: 1.5 }, "jitter"],
+      [{ jitter: -0.1 }, "jitter"],
+    ] as const) {
+      const { waiter, pollTimes } = scripted([{ state: "PENDING" }], clock);
+      const bad = await rejection(waitFor(waiter, options, ctx(clock)));
+      expect(isValidationError(bad)).toBe(true);
+      expect(String((bad as Error).message) + JSON.stringify(bad)).toContain(field);
+      expect(pollTimes).toEqual([]);
+    }
+  });
+
   it("rejects with the OperationFailedError of a failed terminal state", async () => {
     const clock = new FakeClock();
     const { waiter } = scripted(
