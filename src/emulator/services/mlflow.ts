@@ -59,12 +59,30 @@ interface RunRecord {
   tags: KeyValue[];
   /** Every logged point, in logging order. */
   metrics: MetricPoint[];
+  /** Datasets logged with `runs/log-inputs`. */
+  dataset_inputs?: DatasetInput[];
+  /** When the run was deleted (virtual ms): `databricks/runs/restore-runs` selects by it. */
+  deleted_time?: number;
+}
+interface DatasetInput {
+  tags: KeyValue[];
+  dataset: {
+    name: string;
+    digest: string;
+    source_type: string;
+    source: string;
+    schema?: string;
+    profile?: string;
+  };
 }
 
 const BASE = "/api/2.0/mlflow";
 const VIEW_TYPES = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"];
 const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
 const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 };
+const BULK_RUNS_MAX = 10_000;
+const LOG_MODEL_TAG = "mlflow.log-model.history";
+const MODEL_JSON_FIELDS = ["artifact_path", "flavors", "utc_time_created", "run_id"];
 
 export const mlflowService: EmulatorService<MlflowState, MlflowEmulatorExports> = {
   name: "mlflow",
@@ -182,12 +200,31 @@ export const mlflowService: EmulatorService<MlflowState, MlflowEmulatorExports> 
       return { body: { run_info: { ...r.info } } };
     });
     router.post(`${BASE}/runs/delete`, (req) => {
-      run(req.ctx, runIdOf(req)).info.lifecycle_stage = "deleted";
+      deleteRun(run(req.ctx, runIdOf(req)), req.ctx.clock.now());
       return { body: {} };
     });
     router.post(`${BASE}/runs/restore`, (req) => {
-      run(req.ctx, runIdOf(req)).info.lifecycle_stage = "active";
+      restoreRun(run(req.ctx, runIdOf(req)));
       return { body: {} };
+    });
+    router.post(`${BASE}/databricks/runs/delete-runs`, (req) => {
+      const { exp, bound, max } = bulkRunsRequest(req, "max_timestamp_millis");
+      const now = req.ctx.clock.now();
+      const chosen = Object.values(state(req.ctx).runs)
+        .filter((r) => r.info.experiment_id === exp && r.info.lifecycle_stage === "active")
+        .filter((r) => r.info.start_time <= bound)
+        .slice(0, max);
+      for (const r of chosen) deleteRun(r, now);
+      return { body: { runs_deleted: chosen.length } };
+    });
+    router.post(`${BASE}/databricks/runs/restore-runs`, (req) => {
+      const { exp, bound, max } = bulkRunsRequest(req, "min_timestamp_millis");
+      const chosen = Object.values(state(req.ctx).runs)
+        .filter((r) => r.info.experiment_id === exp && r.info.lifecycle_stage === "deleted")
+        .filter((r) => (r.deleted_time ?? 0) >= bound)
+        .slice(0, max);
+      for (const r of chosen) restoreRun(r);
+      return { body: { runs_restored: chosen.length } };
     });
     router.post(
       `${BASE}/runs/search`,
@@ -247,6 +284,22 @@ export const mlflowService: EmulatorService<MlflowState, MlflowEmulatorExports> 
       logParams(r, params);
       for (const t of tags) setTag(r.tags, t.key, String(t.value ?? ""));
       logMetrics(r, metrics);
+      return { body: {} };
+    });
+    router.post(`${BASE}/runs/log-inputs`, (req) => {
+      const r = activeRun(req.ctx, runIdOf(req));
+      const datasets = req.body?.datasets ?? [];
+      if (!Array.isArray(datasets)) throw invalidParameter("'datasets' must be a list of dataset inputs.");
+      for (const d of datasets) logDataset(r, d);
+      return { body: {} };
+    });
+    router.post(`${BASE}/runs/log-model`, (req) => {
+      requireFields(req.body, "model_json");
+      const r = activeRun(req.ctx, runIdOf(req));
+      const history = r.tags.find((t) => t.key === LOG_MODEL_TAG);
+      const entries = history ? JSON.parse(history.value) : [];
+      entries.push(parseModelJson(req.body.model_json));
+      setTag(r.tags, LOG_MODEL_TAG, JSON.stringify(entries));
       return { body: {} };
     });
     router.get(`${BASE}/metrics/get-history`, (req) => {
@@ -437,8 +490,79 @@ function runView(r: RunRecord) {
       params: r.params.map((p) => ({ ...p })),
       tags: r.tags.map((t) => ({ ...t })),
     },
-    inputs: {},
+    inputs: r.dataset_inputs?.length ? { dataset_inputs: r.dataset_inputs.map(copyDataset) } : {},
   };
+}
+
+function copyDataset(d: DatasetInput): DatasetInput {
+  return { tags: d.tags.map((t) => ({ ...t })), dataset: { ...d.dataset } };
+}
+
+function deleteRun(r: RunRecord, now: number): void {
+  r.info.lifecycle_stage = "deleted";
+  r.deleted_time = now;
+}
+
+function restoreRun(r: RunRecord): void {
+  r.info.lifecycle_stage = "active";
+  delete r.deleted_time;
+}
+
+/** The body of `delete-runs` / `restore-runs`: an existing experiment, a time bound, a run cap. */
+function bulkRunsRequest(req: EmuRequest, boundField: string) {
+  requireFields(req.body, "experiment_id", boundField);
+  const exp = experiment(req.ctx, String(req.body.experiment_id)).experiment_id;
+  const bound = Number(req.body[boundField]);
+  if (!Number.isFinite(bound)) throw invalidParameter(`'${boundField}' must be a number of milliseconds.`);
+  const max = req.body.max_runs === undefined ? BULK_RUNS_MAX : Number(req.body.max_runs);
+  if (!Number.isInteger(max) || max < 1 || max > BULK_RUNS_MAX) {
+    throw invalidParameter(`'max_runs' must be between 1 and ${BULK_RUNS_MAX}; got ${req.body.max_runs}.`);
+  }
+  return { exp, bound, max };
+}
+
+/** A dataset is identified by name and digest: logging it again only merges its tags. */
+function logDataset(r: RunRecord, input: any): void {
+  const d = input?.dataset;
+  for (const field of ["name", "digest", "source_type", "source"]) {
+    if (d?.[field] === undefined || d[field] === "") {
+      throw invalidParameter(`Missing value for required parameter 'dataset.${field}'.`);
+    }
+  }
+  const dataset = {
+    name: String(d.name),
+    digest: String(d.digest),
+    source_type: String(d.source_type),
+    source: String(d.source),
+    ...(d.schema !== undefined ? { schema: String(d.schema) } : {}),
+    ...(d.profile !== undefined ? { profile: String(d.profile) } : {}),
+  };
+  r.dataset_inputs ??= [];
+  let entry = r.dataset_inputs.find(
+    (x) => x.dataset.name === dataset.name && x.dataset.digest === dataset.digest,
+  );
+  if (!entry) {
+    entry = { tags: [], dataset };
+    r.dataset_inputs.push(entry);
+  }
+  for (const t of input.tags ?? []) setTag(entry.tags, t.key, String(t.value ?? ""));
+}
+
+function parseModelJson(raw: unknown): Record<string, unknown> {
+  let model: unknown;
+  try {
+    model = JSON.parse(String(raw));
+  } catch {
+    throw invalidParameter("Malformed model info. 'model_json' must be a JSON object.");
+  }
+  if (!model || typeof model !== "object" || Array.isArray(model)) {
+    throw invalidParameter("Malformed model info. 'model_json' must be a JSON object.");
+  }
+  const missing = MODEL_JSON_FIELDS.filter((f) => !(f in model));
+  if (missing.length) {
+    throw invalidParameter(`Model json is missing mandatory fields: ${missing.join(", ")}`);
+  }
+  return model as Record<string, unknown>;
 }
 
 function runReader(r: RunRecord): FieldReader {
@@ -565,7 +689,7 @@ function logNotebookRun(
     const root = filesPathOfArtifactUri(r.info.artifact_uri)!;
     const { files: modelFiles, history } = mlmodelFiles(ctx, input.model, r.info.run_id, input.endTime);
     for (const [rel, data] of Object.entries(modelFiles)) files?.write(`${root}/${rel}`, Buffer.from(data));
-    setTag(r.tags, "mlflow.log-model.history", JSON.stringify([history]));
+    setTag(r.tags, LOG_MODEL_TAG, JSON.stringify([history]));
   }
   r.info.status = "FINISHED";
   r.info.end_time = input.endTime;

@@ -153,27 +153,92 @@ export const modelRegistryService: EmulatorService<ModelRegistryState> = {
       return { body: { model_versions: page.items.map(({ m, v }) => versionView(m, v)), ...tokenOf(page) } };
     });
     router.post(`${BASE}/databricks/model-versions/transition-stage`, (req) => {
-      requireFields(req.body, "name", "version", "stage");
-      if (req.body.archive_existing_versions === undefined) {
-        throw invalidParameter("Missing value for required parameter 'archive_existing_versions'.");
-      }
-      const m = model(req);
-      const v = version(m, req.body.version);
-      const stage = STAGES.find((s) => s.toLowerCase() === String(req.body.stage).toLowerCase());
-      if (!stage)
-        throw invalidParameter(`Invalid stage '${req.body.stage}'; use one of ${STAGES.join(", ")}.`);
-      const now = req.ctx.clock.now();
-      if (req.body.archive_existing_versions === true && stage !== "None" && stage !== "Archived") {
-        for (const other of Object.values(m.versions)) {
-          if (other !== v && other.current_stage === stage) {
-            other.current_stage = "Archived";
-            other.last_updated_timestamp = now;
-          }
-        }
-      }
-      v.current_stage = stage;
-      v.last_updated_timestamp = now;
+      const { m, v } = transitionStage(req);
       return { body: { model_version_databricks: { ...versionView(m, v), permission_level: "CAN_MANAGE" } } };
+    });
+    router.post(`${BASE}/model-versions/transition-stage`, (req) => {
+      const { m, v } = transitionStage(req);
+      return { body: { model_version: versionView(m, v) } };
+    });
+
+    router.post(`${BASE}/registered-models/rename`, (req) => {
+      requireFields(req.body, "name", "new_name");
+      const m = model(req);
+      const newName = String(req.body.new_name);
+      const all = models(req.ctx);
+      if (newName !== m.name && all[newName]) {
+        throw new ApiFault(
+          400,
+          "RESOURCE_ALREADY_EXISTS",
+          `Registered Model (name=${newName}) already exists.`,
+        );
+      }
+      delete all[m.name];
+      m.name = newName;
+      m.last_updated_timestamp = req.ctx.clock.now();
+      all[newName] = m;
+      return { body: { registered_model: modelView(m) } };
+    });
+    router.patch(`${BASE}/registered-models/update`, (req) => {
+      const m = model(req);
+      if (req.body?.description !== undefined) m.description = String(req.body.description);
+      m.last_updated_timestamp = req.ctx.clock.now();
+      return { body: { registered_model: modelView(m) } };
+    });
+    router.post(`${BASE}/registered-models/set-tag`, (req) => {
+      requireFields(req.body, "name", "key");
+      const m = model(req);
+      setTag(m.tags, String(req.body.key), String(req.body.value ?? ""));
+      return { body: {} };
+    });
+    router.delete(`${BASE}/registered-models/delete-tag`, (req) => {
+      const m = model(req);
+      deleteTag(m.tags, requiredParam(req, "key"), `Registered Model (name=${m.name})`);
+      return { body: {} };
+    });
+    router.post(
+      `${BASE}/registered-models/get-latest-versions`,
+      (req) => {
+        const m = model(req);
+        const stages = asList(req.body?.stages)?.map(canonicalStage) ?? [];
+        const latest = latestVersions(m).filter(
+          (v) => stages.length === 0 || stages.includes(v.current_stage),
+        );
+        return { body: { model_versions: latest } };
+      },
+      { mutates: false },
+    );
+
+    router.patch(`${BASE}/model-versions/update`, (req) => {
+      const m = model(req);
+      const v = version(m, requiredParam(req, "version"));
+      if (req.body?.description !== undefined) v.description = String(req.body.description);
+      v.last_updated_timestamp = req.ctx.clock.now();
+      return { body: { model_version: versionView(m, v) } };
+    });
+    router.delete(`${BASE}/model-versions/delete`, (req) => {
+      const m = model(req);
+      const v = version(m, requiredParam(req, "version"));
+      delete m.versions[String(v.version)];
+      m.last_updated_timestamp = req.ctx.clock.now();
+      return { body: {} };
+    });
+    router.post(`${BASE}/model-versions/set-tag`, (req) => {
+      requireFields(req.body, "name", "version", "key");
+      const v = version(model(req), req.body.version);
+      setTag(v.tags, String(req.body.key), String(req.body.value ?? ""));
+      return { body: {} };
+    });
+    router.delete(`${BASE}/model-versions/delete-tag`, (req) => {
+      const m = model(req);
+      const v = version(m, requiredParam(req, "version"));
+      deleteTag(v.tags, requiredParam(req, "key"), `Model Version (name=${m.name}, version=${v.version})`);
+      return { body: {} };
+    });
+    router.get(`${BASE}/model-versions/get-download-uri`, (req) => {
+      const m = model(req);
+      const v = version(m, requiredParam(req, "version"));
+      return { body: { artifact_uri: downloadUri(req.ctx, v.source) } };
     });
   },
 
@@ -214,6 +279,65 @@ function model(req: EmuRequest): LegacyModel {
   return m;
 }
 
+function requiredParam(req: EmuRequest, name: string): string {
+  const value = param(req, name);
+  if (value === undefined || value === "") {
+    throw invalidParameter(`Missing value for required parameter '${name}'.`);
+  }
+  return value;
+}
+
+function canonicalStage(raw: unknown): string {
+  const stage = STAGES.find((s) => s.toLowerCase() === String(raw).toLowerCase());
+  if (!stage)
+    throw invalidParameter(`Invalid Model Version stage: ${raw}. Value must be one of ${STAGES.join(", ")}.`);
+  return stage;
+}
+
+/** Both transition-stage routes: with `archive_existing_versions`, other versions in the stage are archived. */
+function transitionStage(req: EmuRequest): { m: LegacyModel; v: LegacyVersion } {
+  requireFields(req.body, "name", "version", "stage");
+  if (req.body.archive_existing_versions === undefined) {
+    throw invalidParameter("Missing value for required parameter 'archive_existing_versions'.");
+  }
+  const m = model(req);
+  const v = version(m, req.body.version);
+  const stage = canonicalStage(req.body.stage);
+  const now = req.ctx.clock.now();
+  if (req.body.archive_existing_versions === true && stage !== "None" && stage !== "Archived") {
+    for (const other of Object.values(m.versions)) {
+      if (other !== v && other.current_stage === stage) {
+        other.current_stage = "Archived";
+        other.last_updated_timestamp = now;
+      }
+    }
+  }
+  v.current_stage = stage;
+  v.last_updated_timestamp = now;
+  return { m, v };
+}
+
+function setTag(tags: KeyValue[], key: string, value: string): void {
+  const t = tags.find((x) => x.key === key);
+  if (t) t.value = value;
+  else tags.push({ key, value });
+}
+
+function deleteTag(tags: KeyValue[], key: string, owner: string): void {
+  const i = tags.findIndex((t) => t.key === key);
+  if (i < 0) throw notFound(`No tag with name: ${key} in ${owner}`);
+  tags.splice(i, 1);
+}
+
+/** Where the version's files can be downloaded from: a `runs:/` source resolved to the run's artifacts. */
+function downloadUri(ctx: EmulatorContext, source: string): string {
+  const runs = parseRunsUri(source);
+  if (!runs) return source;
+  const run = ctx.state<MlflowState>("mlflow")?.runs[runs.run_id];
+  if (!run) return source;
+  return runs.path ? `${run.info.artifact_uri}/${runs.path}` : run.info.artifact_uri;
+}
+
 function version(m: LegacyModel, raw: unknown): LegacyVersion {
   const v = m.versions[String(raw ?? "")];
   if (!v) throw notFound(`Model Version (name=${m.name}, version=${String(raw)}) not found`);
@@ -224,14 +348,11 @@ function version(m: LegacyModel, raw: unknown): LegacyVersion {
 function sourceProblem(ctx: EmulatorContext, source: string): string | undefined {
   const files = ctx.service<FilesEmulatorExports>("files");
   if (!files) return undefined;
-  let uri = source;
   const runs = parseRunsUri(source);
-  if (runs) {
-    const run = ctx.state<MlflowState>("mlflow")?.runs[runs.run_id];
-    if (!run) return `Run '${runs.run_id}' of source ${source} does not exist.`;
-    uri = runs.path ? `${run.info.artifact_uri}/${runs.path}` : run.info.artifact_uri;
+  if (runs && !ctx.state<MlflowState>("mlflow")?.runs[runs.run_id]) {
+    return `Run '${runs.run_id}' of source ${source} does not exist.`;
   }
-  const root = filesPathOfArtifactUri(uri);
+  const root = filesPathOfArtifactUri(downloadUri(ctx, source));
   if (!root) return undefined; // a location the emulator does not hold (e.g. an external bucket)
   return files.list(root).length > 0 ? undefined : `No model files found at ${source}.`;
 }
