@@ -83,12 +83,14 @@ export class Lifecycle {
     decide: (report: DriftReport) => boolean | Promise<boolean>,
     options: RetrainOptions,
   ): Promise<RetrainResult> {
-    return retrainIf(
-      this.db,
-      this.spec,
-      (spec, onProgress) => new Lifecycle(this.db, spec).apply(onProgress ? { onProgress } : {}),
-      decide,
-      options,
+    return traceStep("retrain", this.ids, () =>
+      retrainIf(
+        this.db,
+        this.spec,
+        (spec, onProgress) => new Lifecycle(this.db, spec).apply(onProgress ? { onProgress } : {}),
+        decide,
+        options,
+      ),
     );
   }
 }
