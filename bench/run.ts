@@ -7,6 +7,7 @@ import { type BenchResult, machine, meetsTarget, report, saveResults } from "./l
 const BENCHMARKS = [
   "cold-start",
   "call-overhead",
+  "telemetry-overhead",
   "serving-query",
   "waiting",
   "emulator",
