@@ -11,7 +11,7 @@ import { spawnEmulator } from "../test/emulator-process.js";
 import { ensureBuild, ROOT } from "./build.js";
 import { type BenchResult, isMain, median, report, round, saveResults } from "./lib.js";
 
-const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const ROUNDS = Number(process.env.ROUNDS ?? 21);
 const CALLS = 300;
 
 // Makes every `@opentelemetry/*` module unresolvable, as in an application without them.
@@ -105,19 +105,22 @@ export async function run(): Promise<BenchResult> {
     const id = String(cluster.cluster_id);
     const present = await client([], emu.url, emu.token, id);
     const absent = await client(["--import", ABSENT], emu.url, emu.token, id);
-    clients.push(present, absent);
+    // A second process without the API: how far two identical clients differ (the noise floor).
+    const control = await client(["--import", ABSENT], emu.url, emu.token, id);
+    clients.push(present, absent, control);
     if (!present.otelLoaded || absent.otelLoaded)
       throw new Error("the API is not present/absent as intended");
 
-    const times = { present: [] as number[], absent: [] as number[] };
+    const byName = { present, absent, control };
+    const names = Object.keys(byName) as Array<keyof typeof byName>;
+    const times = { present: [] as number[], absent: [] as number[], control: [] as number[] };
     const ratios: number[] = [];
+    const noise: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 ? (["absent", "present"] as const) : (["present", "absent"] as const);
-      const t: Record<string, number> = {};
-      for (const which of order) t[which] = await (which === "present" ? present : absent).run(CALLS);
-      times.present.push(t.present!);
-      times.absent.push(t.absent!);
-      ratios.push(t.present! / t.absent!);
+      const order = names.map((_, i) => names[(i + r) % names.length]!);
+      for (const name of order) times[name].push(await byName[name].run(CALLS));
+      ratios.push(times.present[r]! / times.absent[r]!);
+      noise.push(times.control[r]! / times.absent[r]!);
     }
     const hooks = await hookCost();
     const callUs = median(times.absent) * 1000;
@@ -129,11 +132,16 @@ export async function run(): Promise<BenchResult> {
           client: "@opentelemetry/api present, no provider",
           "sequential µs/call": round(median(times.present) * 1000, 0),
         },
+        {
+          client: "@opentelemetry/api absent (control)",
+          "sequential µs/call": round(median(times.control) * 1000, 0),
+        },
         { client: "hooks of one request (in-process)", "sequential µs/call": round(hooks.attempt, 2) },
         { client: "step + wait wrappers (in-process)", "sequential µs/call": round(hooks.wrappers, 2) },
       ],
       ratios: {
         "clusters.get sequential: API present / absent": round(median(ratios), 3),
+        "control / absent (noise floor)": round(median(noise), 3),
         "request hooks / call time": round(hooks.attempt / callUs, 4),
       },
       targets: {
@@ -141,7 +149,7 @@ export async function run(): Promise<BenchResult> {
         "request hooks / call time": "<= 0.02",
       },
       notes: [
-        `two client processes of the built package, one emulator process; ${ROUNDS} rounds of ${CALLS} sequential calls each, order alternating; median of the per-round ratios`,
+        `three client processes of the built package (API present; absent; absent again as a control), one emulator process; ${ROUNDS} rounds of ${CALLS} sequential calls each, order rotating; medians of the per-round ratios`,
         "hooks measured in this process with the API loaded and no provider: 200 000 request records; 50 000 step+wait wrappers (the cost once per wait or step, not per call)",
       ],
     };
