@@ -155,6 +155,17 @@ function errorType(error: unknown): string {
   return typeof code === "string" ? code : error instanceof Error ? error.name : "Error";
 }
 
+/**
+ * The retry decision's reason cut to a fixed vocabulary: `HTTP 503`, `connect failed: ECONNRESET`,
+ * `transient`… The full reason can quote the server's message or error code, which the server
+ * chooses (and may echo a secret in).
+ */
+function retryReason(reason: string): string {
+  const status = /^HTTP \d+/.exec(reason);
+  if (status) return status[0];
+  return /^[a-z ]+: [A-Z][A-Z0-9_]*$/.test(reason) ? reason : reason.split(":")[0]!.slice(0, 40);
+}
+
 // Why a request is sent again, keyed by the call's request spec, for the next attempt's span.
 const resends = new WeakMap<object, string>();
 
@@ -162,13 +173,14 @@ const resends = new WeakMap<object, string>();
 export function traceRetry(spec: { method: string; path: string }, host: string, reason: string): void {
   const a = otel();
   if (!a) return;
-  resends.set(spec, reason);
+  const why = retryReason(reason);
+  resends.set(spec, why);
   const template = routeTemplate(spec.path);
   meters(a).retries.add(1, {
     "brickml.service": serviceOf(template),
     "http.request.method": spec.method,
     "server.address": serverOf(template ? host : spec.path).address,
-    "brickml.retry.reason": reason,
+    "brickml.retry.reason": why,
   });
 }
 

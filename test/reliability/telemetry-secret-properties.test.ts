@@ -23,6 +23,11 @@ const ANSWERS: Record<string, Answer> = {
   "429": () => [429, "{}"],
   "echo in message": (echo) => [400, JSON.stringify({ error_code: "BAD_REQUEST", message: `saw ${echo}` })],
   "echo as text": (echo) => [502, `<html>upstream saw ${echo}</html>`],
+  // Retried as transient, with the server's message in the retry decision's reason.
+  "echo in a transient message": (echo) => [
+    400,
+    JSON.stringify({ error_code: "INVALID_STATE", message: `${echo} Unknown worker environment` }),
+  ],
 };
 
 const otel = registerOtel();
