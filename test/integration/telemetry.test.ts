@@ -130,6 +130,26 @@ describe("OpenTelemetry traces and metrics", () => {
     expect(points.get("http.client.request.duration")!.length).toBe(count.length);
   }, 60_000);
 
+  it("the fluent handles: version.deploy() and endpoint.promote() are spans with the model, endpoint and config", async () => {
+    const version = await db.model("main.otel.churn").version(1);
+    const endpoint = await version.deploy("otel-handles");
+    const served = await endpoint.promote();
+    const spans = otel.spans();
+    const deploy = spans.find((s) => s.name === "deploy")!;
+    expect(parentOf(deploy)).toBeUndefined();
+    expect(deploy.attributes).toMatchObject({
+      "brickml.model.name": "main.otel.churn",
+      "brickml.model.version": 1,
+      "brickml.endpoint.name": "otel-handles",
+    });
+    expect(spans.some((s) => s.name === "wait" && parentOf(s) === deploy.spanContext().spanId)).toBe(true);
+    const promote = spans.find((s) => s.name === "promote")!;
+    expect(promote.attributes).toMatchObject({
+      "brickml.endpoint.name": "otel-handles",
+      "brickml.endpoint.config_version": served.config?.config_version,
+    });
+  }, 30_000);
+
   it("a retried request: one CLIENT span per attempt with resend count and reason, and a retry metric", async () => {
     const host = "https://retry.otel.example.com";
     const scope = nock(host)
