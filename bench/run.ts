@@ -8,6 +8,7 @@ const BENCHMARKS = [
   "install-size",
   "cold-start",
   "call-overhead",
+  "telemetry-overhead",
   "serving-query",
   "waiting",
   "emulator",

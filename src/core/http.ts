@@ -26,6 +26,7 @@ import { parseJson, stringifyJson } from "./json.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { secretsOf } from "./redact.js";
 import { CERTIFICATE_ERRORS, parseRetryAfter, type RetryPolicy, retryDelay, shouldRetry } from "./retry.js";
+import { traceAttempt, traceRetry } from "./telemetry.js";
 import { REQUEST_ID } from "./validation.js";
 
 /** Options every call accepts, as its last argument. */
@@ -278,6 +279,7 @@ export class Transport {
       logger.info(`retrying ${spec.method} ${spec.path} in ${delay} ms (${decision.reason})`, {
         attempt: attemptNumber,
       });
+      traceRetry(spec, this.settings.host, decision.reason);
       this.settings.onRequest?.({
         method: spec.method,
         path: spec.path,
@@ -439,9 +441,10 @@ export class Transport {
     error?: Error,
   ) {
     const { logger, onRequest } = this.settings;
+    const durationMs = this.settings.clock.now() - started;
+    traceAttempt(spec, this.settings.host, attempt, durationMs, status, error);
     // Nobody listens by default: build no line and no event then.
     if (logger === silentLogger && !onRequest) return;
-    const durationMs = this.settings.clock.now() - started;
     const fields = { method: spec.method, path: spec.path, status, attempt, durationMs, requestId };
     const outcome = error ? `${status ?? "failed"}: ${error.message}` : String(status);
     logger.debug(`${spec.method} ${spec.path} ${outcome} (attempt ${attempt}, ${durationMs} ms)`, fields);

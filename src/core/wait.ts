@@ -1,6 +1,7 @@
 import { abortReason, type Clock, systemClock } from "./clock.js";
 import { AbortError, TimeoutError, ValidationError, WaitTimeoutError } from "./errors.js";
 import { shouldRetry } from "./retry.js";
+import { traceWait } from "./telemetry.js";
 
 /** Reported to `onProgress` whenever the observed state changes. */
 export interface ProgressEvent<S = unknown> {
@@ -73,11 +74,11 @@ const LAST_POLL_GRACE_MS = 10_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The one polling primitive: jittered growing delays shaped per operation, a finite deadline, abort, progress, fail-fast. */
-export async function waitFor<S, R>(
-  waiter: Waiter<S, R>,
-  options: WaitOptions<S>,
-  ctx: WaitContext,
-): Promise<R> {
+export function waitFor<S, R>(waiter: Waiter<S, R>, options: WaitOptions<S>, ctx: WaitContext): Promise<R> {
+  return traceWait(waiter, (w) => waitLoop(w, options, ctx));
+}
+
+async function waitLoop<S, R>(waiter: Waiter<S, R>, options: WaitOptions<S>, ctx: WaitContext): Promise<R> {
   const clock = ctx.clock ?? systemClock;
   const random = ctx.random ?? Math.random;
   const timeout = options.timeout ?? ctx.defaultTimeoutMs;

@@ -1,4 +1,5 @@
 import type { Databricks } from "../client.js";
+import { traceStep } from "../core/telemetry.js";
 import type { DriftReport } from "../data/drift.js";
 import { applySteps } from "./lifecycle/apply.js";
 import { Budget, type CallLimits } from "./lifecycle/budget.js";
@@ -56,6 +57,14 @@ export class Lifecycle {
    * A numeric `deadline` is fixed when the call starts and bounds every request and wait inside.
    */
   async apply(options: ApplyOptions = {}): Promise<ApplyResult> {
+    return traceStep("lifecycle", this.ids, () => this.applyNow(options));
+  }
+
+  private get ids() {
+    return { "brickml.model.name": this.spec.model.name, "brickml.endpoint.name": this.spec.endpoint.name };
+  }
+
+  private async applyNow(options: ApplyOptions): Promise<ApplyResult> {
     const budget = new Budget(this.db.ctx.clock, options);
     const observed = await observe(this.db, this.spec, budget);
     const { steps, ...result } = await applySteps(this.db, this.spec, observed, budget, options.onProgress);
@@ -74,12 +83,14 @@ export class Lifecycle {
     decide: (report: DriftReport) => boolean | Promise<boolean>,
     options: RetrainOptions,
   ): Promise<RetrainResult> {
-    return retrainIf(
-      this.db,
-      this.spec,
-      (spec, onProgress) => new Lifecycle(this.db, spec).apply(onProgress ? { onProgress } : {}),
-      decide,
-      options,
+    return traceStep("retrain", this.ids, () =>
+      retrainIf(
+        this.db,
+        this.spec,
+        (spec, onProgress) => new Lifecycle(this.db, spec).apply(onProgress ? { onProgress } : {}),
+        decide,
+        options,
+      ),
     );
   }
 }

@@ -2,6 +2,7 @@ import type { Databricks } from "../client.js";
 import { fixCall } from "../core/call.js";
 import { ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
+import { traceStep } from "../core/telemetry.js";
 import type { WaitOptions } from "../core/wait.js";
 import { batchScoringSource } from "./batch-scoring.js";
 import { Notebook } from "./notebook.js";
@@ -110,7 +111,17 @@ export class ModelVersion {
    * Serves this version on an endpoint with all the traffic: creates the endpoint, or updates it when
    * it serves something else, or does nothing when it already serves exactly this.
    */
-  async deploy(endpointName: string, options: DeployOptions = {}): Promise<ServingEndpoint> {
+  deploy(endpointName: string, options: DeployOptions = {}): Promise<ServingEndpoint> {
+    return traceStep("deploy", { ...this.ids, "brickml.endpoint.name": endpointName }, () =>
+      this.deployNow(endpointName, options),
+    );
+  }
+
+  private get ids() {
+    return { "brickml.model.name": this.fullName, "brickml.model.version": this.version };
+  }
+
+  private async deployNow(endpointName: string, options: DeployOptions): Promise<ServingEndpoint> {
     const entity = this.servedEntity(options);
     await this.db.servingEndpoints.createOrUpdate(
       endpointName,

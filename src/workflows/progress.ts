@@ -1,4 +1,5 @@
 import { BrickmlError, isAbortError } from "../core/errors.js";
+import { traceStep } from "../core/telemetry.js";
 import type { ProgressEvent } from "../core/wait.js";
 
 /** The steps of the life cycle, as reported to `onProgress`. */
@@ -54,16 +55,18 @@ export async function step<T>(
   const start = now();
   onStep?.({ step: name, status: "started", resource, elapsedMs: 0 });
   try {
-    const result = await work((e) =>
-      onStep?.({
-        step: name,
-        status: "progress",
-        resource,
-        state: e.state,
-        message: e.message,
-        url: e.url,
-        elapsedMs: now() - start,
-      }),
+    const result = await traceStep(name, { "brickml.resource": resource }, () =>
+      work((e) =>
+        onStep?.({
+          step: name,
+          status: "progress",
+          resource,
+          state: e.state,
+          message: e.message,
+          url: e.url,
+          elapsedMs: now() - start,
+        }),
+      ),
     );
     onStep?.({ step: name, status: "done", resource, elapsedMs: now() - start });
     return result;

@@ -3,6 +3,7 @@ import type { Databricks } from "../client.js";
 import { fixCall } from "../core/call.js";
 import { BrickmlError, isOperationFailed, ValidationError } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
+import { traceStep } from "../core/telemetry.js";
 import type { WaitOptions } from "../core/wait.js";
 import { joinPredictions } from "../data/arrow.js";
 import { DEFAULT_BATCH_SIZE, dataframeSplitBatches, rowCount, type TabularInput } from "../data/dataframe.js";
@@ -190,7 +191,20 @@ export class ServingEndpoint {
   }
 
   /** Sends `percent` % of the traffic to `version`, next to the version serving now. */
-  async canary(version: ModelVersion, percent: number, options: RolloutStepOptions = {}): Promise<Endpoint> {
+  canary(version: ModelVersion, percent: number, options: RolloutStepOptions = {}): Promise<Endpoint> {
+    const ids = { "brickml.model.name": version.fullName, "brickml.model.version": version.version };
+    return traceStep(
+      "canary",
+      { ...ids, "brickml.endpoint.name": this.name, "brickml.canary.percent": percent },
+      () => this.startCanary(version, percent, options),
+    );
+  }
+
+  private async startCanary(
+    version: ModelVersion,
+    percent: number,
+    options: RolloutStepOptions,
+  ): Promise<Endpoint> {
     const requestOptions = fixCall(options.requestOptions, this.db.ctx.clock, options.waitOptions);
     const current = await this.refresh(requestOptions);
     const base = current.config?.served_entities?.[0];
@@ -206,12 +220,16 @@ export class ServingEndpoint {
 
   /** Gives the newest served entity (or `entityName`) all the traffic and drops the others. */
   async promote(entityName?: string, options: RolloutStepOptions = {}): Promise<Endpoint> {
-    return this.db.servingEndpoints.promote(this.name, entityName, options);
+    return traceStep("promote", { "brickml.endpoint.name": this.name }, () =>
+      this.db.servingEndpoints.promote(this.name, entityName, options),
+    );
   }
 
   /** Returns to the config the last rollout replaced. */
   async rollback(options: RolloutStepOptions = {}): Promise<Endpoint> {
-    return this.db.servingEndpoints.rollback(this.name, options);
+    return traceStep("rollback", { "brickml.endpoint.name": this.name }, () =>
+      this.db.servingEndpoints.rollback(this.name, options),
+    );
   }
 
   /** Recent server logs of a served entity (default: the first one). */

@@ -2,6 +2,7 @@ import type { Databricks } from "../client.js";
 import { fixCall } from "../core/call.js";
 import { BrickmlError, isNotFound } from "../core/errors.js";
 import type { RequestOptions } from "../core/http.js";
+import { traceStep } from "../core/telemetry.js";
 import type { WaitOptions } from "../core/wait.js";
 import { ModelVersion } from "./model-version.js";
 import { RegisteredModel } from "./registered-model.js";
@@ -59,7 +60,9 @@ export class TrainingRun {
 
   /** Waits until the run ends; rejects with OperationFailedError (with each failed task's error) unless it succeeded. */
   async wait(options: WaitOptions<JobRun> = {}): Promise<this> {
-    this.last = await this.db.jobs.waitUntilRunTerminated({ run_id: this.runId }, options);
+    this.last = await traceStep("train", { "brickml.run.id": this.runId }, () =>
+      this.db.jobs.waitUntilRunTerminated({ run_id: this.runId }, options),
+    );
     return this;
   }
 
@@ -101,7 +104,11 @@ export class TrainingRun {
   }
 
   /** Registers the model this run logged as a new Unity Catalog version and waits until it is READY. */
-  async registerModel(fullName: string, options: RegisterModelOptions = {}): Promise<ModelVersion> {
+  registerModel(fullName: string, options: RegisterModelOptions = {}): Promise<ModelVersion> {
+    return traceStep("register", { "brickml.run.id": this.runId }, () => this.register(fullName, options));
+  }
+
+  private async register(fullName: string, options: RegisterModelOptions): Promise<ModelVersion> {
     const call = fixCall(options.requestOptions, this.db.ctx.clock, options.wait);
     const mlflowRun = await this.mlflowRun(call);
     const runId = String(mlflowRun.info?.run_id);

@@ -75,7 +75,7 @@ describe("optional dependencies are loaded only when used", () => {
     expect(result.arrowError).toContain("npm install apache-arrow");
   });
 
-  it("requiring brickml (CommonJS) loads neither apache-arrow nor @databricks/sql", () => {
+  it("requiring brickml (CommonJS) loads none of apache-arrow, @databricks/sql, @opentelemetry/api", () => {
     const out = node(
       [],
       `
@@ -89,7 +89,46 @@ describe("optional dependencies are loaded only when used", () => {
     );
     const loaded: string[] = JSON.parse(out);
     expect(loaded.some((p) => p.includes(join("dist", "index.cjs")))).toBe(true);
-    expect(loaded.filter((p) => /apache-arrow|@databricks[\\/]sql|@duckdb[\\/]node-api/.test(p))).toEqual([]);
+    expect(
+      loaded.filter((p) => /apache-arrow|@databricks[\\/]sql|@duckdb[\\/]node-api|@opentelemetry/.test(p)),
+    ).toEqual([]);
+  });
+
+  // A call and a wait against the emulator, then which OpenTelemetry modules Node has loaded.
+  const CALL_AND_WAIT = `
+      import { createRequire } from "node:module";
+      const require = createRequire(${JSON.stringify(join(ROOT, "package.json"))});
+      const otel = () => Object.keys(require.cache).filter((p) => /@opentelemetry/.test(p)).length;
+      const b = await import(${JSON.stringify(join(DIST, "index.js"))});
+      const { startEmulator } = await import(${JSON.stringify(join(DIST, "emulator", "index.js"))});
+      const afterImport = otel();
+      const emu = await startEmulator({ timeScale: 5000 });
+      const db = new b.Databricks({ host: emu.url, token: emu.token, env: {} });
+      const cluster = await db.clusters.createAndWait(
+        { cluster_name: "otel", spark_version: "15.4.x-cpu-ml-scala2.12", node_type_id: "i3.xlarge", num_workers: 0 },
+      );
+      await emu.close();
+      console.log(JSON.stringify({ afterImport, afterCalls: otel(), state: cluster.state }));
+  `;
+
+  it("@opentelemetry/api is not loaded by import, only by the first call, when it is installed", () => {
+    const result = JSON.parse(node([], CALL_AND_WAIT));
+    expect(result.afterImport).toBe(0);
+    expect(result.afterCalls).toBeGreaterThan(0);
+    expect(result.state).toBe("RUNNING");
+  });
+
+  it("without @opentelemetry/api, calls and waits work and nothing is traced", () => {
+    const block = `data:text/javascript,${encodeURIComponent(`
+import Module from "node:module";
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request.startsWith("@opentelemetry/")) throw Object.assign(new Error("Cannot find module '" + request + "'"), { code: "MODULE_NOT_FOUND" });
+  return resolve.call(this, request, ...rest);
+};
+`)}`;
+    const result = JSON.parse(node(["--import", block], CALL_AND_WAIT));
+    expect(result).toEqual({ afterImport: 0, afterCalls: 0, state: "RUNNING" });
   });
 
   it("the emulator starts without @duckdb/node-api and its SQL routes say what is missing", () => {
